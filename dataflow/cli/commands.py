@@ -1,0 +1,146 @@
+"""``validate``, ``graph`` and ``steps``: the commands that read flows and the registry but run nothing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from dataflow import jsonio
+from dataflow.diagnostics import Diagnostic
+from dataflow.loading import DocumentSyntaxError, read_document
+from dataflow.registry import UnknownComponent, default_registry
+from dataflow.validation import ValidatedFlow, validate_path
+from dataflow.variables import parse_assignments
+
+FLOW_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit code 2)."""
+
+
+def load_variables(args: argparse.Namespace) -> dict[str, Any]:
+    variables: dict[str, Any] = {}
+    if getattr(args, "config", None):
+        try:
+            data, _ = read_document(Path(args.config))
+        except OSError as problem:
+            raise UsageError(f"cannot read --config {args.config}: {problem.strerror}") from problem
+        except DocumentSyntaxError as problem:
+            raise UsageError(f"{args.config}:{problem.line}:{problem.column}: {problem.message}") from problem
+        if not isinstance(data, dict):
+            raise UsageError(f"--config {args.config} must hold a mapping of variable names to values")
+        variables.update(data)
+    try:
+        variables.update(parse_assignments(getattr(args, "param", []) or []))
+    except ValueError as problem:
+        raise UsageError(str(problem)) from problem
+    return variables
+
+
+def flow_files(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for text in paths:
+        path = Path(text)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES and p.is_file()))
+        else:
+            files.append(path)
+    return files
+
+
+def print_diagnostics(diagnostics: list[Diagnostic], stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=stream)
+
+
+def validate(args: argparse.Namespace) -> int:
+    variables = load_variables(args)
+    found: list[Diagnostic] = []
+    files = flow_files(args.paths)
+    if not files:
+        raise UsageError("no flow files found")
+    for file in files:
+        found.extend(validate_path(file, variables).diagnostics)
+    if args.format == "json":
+        print(jsonio.dumps_pretty([d.as_dict() for d in found]))
+    else:
+        print_diagnostics(found, sys.stdout)
+        if not found:
+            print(f"{len(files)} flow(s) valid")
+    return 1 if found else 0
+
+
+def load_valid(args: argparse.Namespace) -> ValidatedFlow | None:
+    validated = validate_path(Path(args.flow), load_variables(args))
+    if not validated.ok:
+        print_diagnostics(validated.diagnostics)
+        return None
+    return validated
+
+
+def graph(args: argparse.Namespace) -> int:
+    validated = load_valid(args)
+    if validated is None or validated.graph is None:
+        return 1
+    drawing = validated.graph.to_mermaid() if args.format == "mermaid" else validated.graph.to_dot()
+    sys.stdout.write(drawing)
+    return 0
+
+
+def steps(args: argparse.Namespace) -> int:
+    registry = default_registry()
+    if args.type:
+        try:
+            infos = [registry.get(args.type)]
+        except UnknownComponent as unknown:
+            raise UsageError(str(unknown)) from unknown
+    else:
+        infos = [registry.get(name) for name in registry.types()]
+    documents = [_describe(info) for info in infos]
+    if args.json:
+        print(jsonio.dumps_pretty(documents[0] if args.type else documents))
+        return 0
+    for document in documents:
+        print(f"{document['type']}  ({document['consumes'] or '-'} → {document['produces'] or '-'})")
+        print(f"    {document['description']}")
+        if args.type or len(documents) == 1:
+            for name, spec in document["params"].items():
+                flags = " (required)" if spec["required"] else ""
+                default = f" [default: {jsonio.dumps(spec['default'])}]" if "default" in spec else ""
+                print(f"    - {name}: {spec['type']}{flags}{default}  {spec['description']}")
+    return 0
+
+
+def _describe(info: Any) -> dict[str, Any]:
+    schema = info.schema
+    required = set(schema.get("required", []))
+    params = {}
+    for name, spec in schema.get("properties", {}).items():
+        entry: dict[str, Any] = {
+            "type": _type_text(spec),
+            "required": name in required,
+            "description": spec.get("description", ""),
+        }
+        if "default" in spec:
+            entry["default"] = spec["default"]
+        if "enum" in spec:
+            entry["enum"] = spec["enum"]
+        params[name] = entry
+    return {
+        "type": info.type,
+        "description": info.description,
+        "consumes": info.cls.consumes,
+        "produces": info.cls.produces,
+        "params": params,
+    }
+
+
+def _type_text(spec: dict[str, Any]) -> str:
+    if "enum" in spec:
+        return " | ".join(jsonio.dumps(v) for v in spec["enum"])
+    kind = spec.get("type", "any")
+    return " | ".join(kind) if isinstance(kind, list) else str(kind)

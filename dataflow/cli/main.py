@@ -1,0 +1,70 @@
+"""``dataflow``: validate, run, draw and list dataflows and their components."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from dataflow.runtime.trace import LOG_LEVELS
+
+
+def _variables_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="fill the template variable {{NAME}} (repeatable)",
+    )
+    parser.add_argument("--config", metavar="FILE", help="YAML or JSON file of template variables")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dataflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser("validate", help="check dataflow files; exit 1 when any has a problem")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="flow files or directories of them")
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    _variables_options(validate)
+
+    run = commands.add_parser("run", help="run a dataflow once (exit 0 succeeded, 1 failed, 2 invalid)")
+    run.add_argument("flow", metavar="FLOW", help="a flow file")
+    _variables_options(run)
+    run.add_argument("--limit", type=int, metavar="N", help="stop reading after N records (a test run)")
+    run.add_argument("--log-level", choices=LOG_LEVELS, default="info")
+    run.add_argument("--full-extract", action="store_true", help="ignore the delta watermark and read everything")
+    run.add_argument("--batch-size", type=int, default=1000, metavar="N", help="records per batch (default 1000)")
+    run.add_argument("--json", action="store_true", help="print the job status object as JSON on stdout")
+
+    graph = commands.add_parser("graph", help="draw a dataflow's graph")
+    graph.add_argument("flow", metavar="FLOW")
+    graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
+    _variables_options(graph)
+
+    steps = commands.add_parser("steps", help="list the registered components and their params")
+    steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
+    steps.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from dataflow.cli import commands, run_command
+
+    handlers = {
+        "validate": commands.validate,
+        "run": run_command.run,
+        "graph": commands.graph,
+        "steps": commands.steps,
+    }
+    try:
+        return handlers[args.command](args)
+    except commands.UsageError as problem:
+        print(f"dataflow {args.command}: {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""``dataflow run``: one job, with a live progress display on a terminal and a per-step summary."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from dataflow import jsonio
+from dataflow.cli.commands import load_valid
+from dataflow.runtime.runner import RunOptions, Runner
+
+EXIT_SUCCEEDED, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.limit is not None and args.limit < 0:
+        print("dataflow run: --limit must be 0 or more", file=sys.stderr)
+        return EXIT_INVALID
+    validated = load_valid(args)
+    if validated is None:
+        return EXIT_INVALID
+    console = Console(stderr=True)
+    options = RunOptions(
+        limit=args.limit,
+        log_level=args.log_level,
+        full_extract=args.full_extract,
+        batch_size=max(1, args.batch_size),
+    )
+    runner = Runner(validated, options)
+    live = Live(console=console, refresh_per_second=4, transient=True) if console.is_terminal else None
+    if live is not None:
+        options.on_progress = lambda counters: live.update(_table(counters, "running"))
+    with _killed_on_signals(runner):
+        if live is not None:
+            with live:
+                status = runner.run()
+        else:
+            status = runner.run()
+    if args.json:
+        print(jsonio.dumps_pretty(status))
+    else:
+        _summary(status)
+    return EXIT_SUCCEEDED if status["status"] == "succeeded" else EXIT_FAILED
+
+
+def _table(counters: dict[str, dict[str, int]], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("step", "in", "out", "errors", "filtered", "added", "files in", "files out"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    for step_id, counts in counters.items():
+        table.add_row(
+            step_id,
+            *(f"{counts[key]:,}" for key in ("in", "out", "errors", "filtered", "added")),
+            *(f"{counts[key]:,}" if key in counts else "" for key in ("filesIn", "filesOut")),
+        )
+    return table
+
+
+def _summary(status: dict[str, Any]) -> None:
+    console = Console()
+    console.print(_table(status["counters"], f"job {status['id']}: {status['status']}"))
+    console.print(f"records read: {status['totalRecords']:,}; failed into the error file: {status['failedRecords']:,}")
+    if status.get("errorFile"):
+        console.print(f"error file: {status['errorFile']}")
+    if status.get("errorMessage"):
+        console.print(f"[red]{status['errorMessage']}[/red]", highlight=False)
+    console.print(f"work dir: {status['workDir']}", highlight=False)
+
+
+class _killed_on_signals:
+    """SIGTERM (and a second Ctrl-C) mark the job killed instead of leaving it running forever."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self._previous: Any = None
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        job = getattr(self.runner, "job", None)
+        if job is not None:
+            job.cancel_event.set()
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)

@@ -1,0 +1,265 @@
+"""The component contract: a small class with a params schema and one method to override.
+
+Components are found through the registry by their IdentitySync ``type``. Each declares what it
+``consumes`` and ``produces`` (``records`` or ``files``; ``None`` for "nothing": a reader consumes nothing).
+The runner owns batching, counters, error routing and the record budget; a component only transforms.
+
+Roles and the one method each overrides:
+
+==================  ===================  =========================================================
+role                kinds                override
+==================  ===================  =========================================================
+``Reader``          → records | files    ``read()`` yields batches (lists)
+``RecordStep``      records → records    ``process(record)`` or, for speed, ``process_batch(records)``
+``FileStep``        files → files        ``process_file(file)`` returns the file(s) to pass on
+``Formatter``       records → files      ``write(records)`` and ``finish()``
+``Parser``          files → records      ``parse(file)`` yields batches of records
+==================  ===================  =========================================================
+
+A record-level failure is reported with ``raise RecordError(...)`` from the per-item methods, or with
+``self.reject(item, reason)`` from batch methods; the runner sends it down the step's ``error`` path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar, Literal
+
+from dataflow.counters import Counters
+from dataflow.errors import RecordError
+from dataflow.files import FileRef
+from dataflow.runtime.context import StepContext
+
+Kind = Literal["records", "files"]
+Record = dict[str, Any]
+
+
+class Component:
+    """Base of every component. Subclass one of the roles below, not this."""
+
+    type: ClassVar[str] = ""
+    consumes: ClassVar[Kind | None] = None
+    produces: ClassVar[Kind | None] = None
+    # What goes down this step's ``error`` path; None means "what the step consumes" (see ``failure_kind``).
+    fails: ClassVar[Kind | None] = None
+    # Params whose strings are passed through as written (no ${...} placeholders): scripts, regexes.
+    raw_params: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, params: dict[str, Any], context: StepContext) -> None:
+        self.params = params
+        self.context = context
+        self.counters = Counters()
+        self._rejected: list[tuple[Any, str, dict[str, Any]]] = []
+        self.rejected_total = 0  # never reset: roles count failures by its growth, the runner drains the list
+
+    # lifecycle -------------------------------------------------------------------------------------
+    def open(self) -> None:
+        """Acquire resources (connections, files) before the first item arrives."""
+
+    def close(self) -> None:
+        """Release resources; called once, whether the job succeeded or not."""
+
+    # failures --------------------------------------------------------------------------------------
+    def reject(self, item: Any, message: str, **details: Any) -> None:
+        """Send ``item`` down the error path with ``message``; the job goes on."""
+        self._rejected.append((item, message, details))
+        self.rejected_total += 1
+
+    def drain_rejected(self) -> list[tuple[Any, str, dict[str, Any]]]:
+        rejected, self._rejected = self._rejected, []
+        return rejected
+
+    # the runner's entry points (implemented by the roles) --------------------------------------------
+    def feed(self, batch: list) -> Iterator[list]:
+        """Take one batch of input; yield zero or more output batches."""
+        raise NotImplementedError
+
+    def finish(self) -> Iterator[list]:
+        """End of the input stream: yield what is still held (e.g. the last file of a formatter)."""
+        return iter(())
+
+    def source(self) -> Iterator[list]:
+        raise TypeError(f"{self.type} is not a reader")
+
+
+class Reader(Component):
+    """Emits records or files from outside the job. Override ``read``."""
+
+    produces: ClassVar[Kind | None] = "records"
+
+    def read(self) -> Iterator[list]:
+        raise NotImplementedError
+
+    def source(self) -> Iterator[list]:
+        job = self.context.job
+        counts_records = self.produces == "records"
+        for batch in self.read():
+            job.check_cancelled()
+            if counts_records:
+                granted = job.take(len(batch))
+                if granted < len(batch):
+                    batch = batch[:granted]
+            if batch:
+                self.counters.in_ += len(batch)
+                self.counters.out += len(batch)
+                if not counts_records:
+                    self.counters.files_out += len(batch)
+                yield batch
+            if counts_records and job.budget_exhausted:
+                self.context.info(f"record limit {job.limit} reached; stopping the read")
+                return
+
+
+class _SameKindStep(Component):
+    """Items in, items of the same kind out; counts settle per batch."""
+
+    def process_batch(self, items: list) -> list:
+        raise NotImplementedError
+
+    def feed(self, batch: list) -> Iterator[list]:
+        before = self.rejected_total
+        output = self.process_batch(batch)
+        self.counters.settle(len(batch), len(output), self.rejected_total - before)
+        if output:
+            yield output
+
+
+class RecordStep(_SameKindStep):
+    """Records in, records out. Override ``process`` (or ``process_batch`` where a loop in one place is faster).
+
+    ``process`` returns the record to pass it on, ``None`` to drop it, or a list to emit several.
+    """
+
+    consumes: ClassVar[Kind | None] = "records"
+    produces: ClassVar[Kind | None] = "records"
+
+    def process(self, record: Record) -> Record | list[Record] | None:
+        raise NotImplementedError
+
+    def process_batch(self, items: list) -> list:
+        process = self.process
+        output: list[Record] = []
+        append = output.append
+        for record in items:
+            try:
+                result = process(record)
+            except RecordError as failure:
+                self.reject(record, failure.message, **failure.details)
+                continue
+            if result is None:
+                continue
+            if type(result) is list:
+                output.extend(result)
+            else:
+                append(result)
+        return output
+
+
+class FileStep(_SameKindStep):
+    """Files in, files out (compress, encrypt, upload). Override ``process_file``."""
+
+    consumes: ClassVar[Kind | None] = "files"
+    produces: ClassVar[Kind | None] = "files"
+
+    def process_file(self, file: FileRef) -> FileRef | list[FileRef] | None:
+        raise NotImplementedError
+
+    def process_batch(self, items: list) -> list:
+        output: list[FileRef] = []
+        for file in items:
+            self.context.job.check_cancelled()
+            try:
+                result = self.process_file(file)
+            except RecordError as failure:
+                self.reject(file, failure.message, **failure.details)
+                continue
+            if isinstance(result, list):
+                output.extend(result)
+            elif result is not None:
+                output.append(result)
+        self.counters.files_in += len(items)
+        self.counters.files_out += len(output)
+        return output
+
+
+class Formatter(Component):
+    """Records in, files out. Override ``write`` (spill records to disk) and ``finish_files``.
+
+    ``write`` may return files that are complete already (size rollover); ``finish_files`` returns the rest.
+    Formatters never hold a whole stream in memory.
+    """
+
+    consumes: ClassVar[Kind | None] = "records"
+    produces: ClassVar[Kind | None] = "files"
+
+    def write(self, records: list[Record]) -> list[FileRef]:
+        raise NotImplementedError
+
+    def finish_files(self) -> list[FileRef]:
+        raise NotImplementedError
+
+    def feed(self, batch: list) -> Iterator[list]:
+        before = self.rejected_total
+        files = self.write(batch)
+        rejected = self.rejected_total - before
+        self.counters.settle(len(batch), len(batch) - rejected, rejected)
+        if files:
+            self.counters.files_out += len(files)
+            yield files
+
+    def finish(self) -> Iterator[list]:
+        files = self.finish_files()
+        if files:
+            self.counters.files_out += len(files)
+            yield files
+
+
+class Parser(Component):
+    """Files in, records out. Override ``parse`` to yield batches of records from one file.
+
+    Counters are in rows: ``in`` counts rows read (good and bad), ``out`` records emitted. Bad rows are
+    reported with ``self.reject(raw_row_record, reason)``.
+    """
+
+    consumes: ClassVar[Kind | None] = "files"
+    produces: ClassVar[Kind | None] = "records"
+    fails: ClassVar[Kind | None] = "records"  # bad rows, not whole files
+
+    def parse(self, file: FileRef) -> Iterable[list[Record]]:
+        raise NotImplementedError
+
+    def feed(self, batch: list) -> Iterator[list]:
+        job = self.context.job
+        for file in batch:
+            if job.budget_exhausted:
+                return
+            self.counters.files_in += 1
+            seen = self.rejected_total
+            for records in self._parse_guarded(file):
+                job.check_cancelled()
+                granted = job.take(len(records))
+                if granted < len(records):
+                    records = records[:granted]
+                rejected, seen = self.rejected_total - seen, self.rejected_total
+                self.counters.settle(len(records) + rejected, len(records), rejected)
+                if records:
+                    yield records
+                if job.budget_exhausted:
+                    self.context.info(f"record limit {job.limit} reached; stopping the parse")
+                    return
+            rejected = self.rejected_total - seen
+            if rejected:
+                self.counters.settle(rejected, 0, rejected)
+
+
+    def _parse_guarded(self, file: FileRef) -> Iterator[list[Record]]:
+        """``parse``, with a file-level ``RecordError`` (unreadable header, bad encoding) turned into one failed record."""
+        try:
+            yield from self.parse(file)
+        except RecordError as failure:
+            self.reject({"fileName": file.name, **failure.details}, failure.message)
+
+
+def failure_kind(component: type[Component]) -> Kind | None:
+    """The kind of the items a step sends down its ``error`` path."""
+    return component.fails or component.consumes or component.produces

@@ -1,0 +1,1 @@
+"""Running a dataflow: job context, trace, error file and the runner."""

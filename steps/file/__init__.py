@@ -1,0 +1,1 @@
+"""``file.*``: formatters (records → files), parsers (files → records) and file-to-file steps."""

@@ -1,0 +1,1 @@
+"""Readers and writers of files: local directories here; SFTP and cloud stores beside it."""
