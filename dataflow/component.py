@@ -69,6 +69,13 @@ class Component:
         rejected, self._rejected = self._rejected, []
         return rejected
 
+    def batch_limit(self) -> int:
+        """Records to gather before handing a batch on: the job's batch size, or less near the ``--limit``."""
+        job = self.context.job
+        if job.limit is None:
+            return job.batch_size
+        return max(1, min(job.batch_size, job.limit - job.taken))
+
     # the runner's entry points (implemented by the roles) --------------------------------------------
     def feed(self, batch: list) -> Iterator[list]:
         """Take one batch of input; yield zero or more output batches."""
@@ -251,9 +258,8 @@ class Parser(Component):
             if rejected:
                 self.counters.settle(rejected, 0, rejected)
 
-
     def _parse_guarded(self, file: FileRef) -> Iterator[list[Record]]:
-        """``parse``, with a file-level ``RecordError`` (unreadable header, bad encoding) turned into one failed record."""
+        """``parse``, with a file-level ``RecordError`` (unreadable header) turned into one failed record."""
         try:
             yield from self.parse(file)
         except RecordError as failure:

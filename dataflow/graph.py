@@ -77,7 +77,11 @@ class FlowGraph:
         return "\n".join(lines) + "\n"
 
     def to_dot(self) -> str:
-        lines = [f"digraph {_dot_id(self.flow.name or 'dataflow')} {{", "    rankdir=LR;", "    node [shape=box];"]
+        lines = [
+            f"digraph {_dot_id(self.flow.name or 'dataflow')} {{",
+            "    rankdir=LR;",
+            "    node [shape=box];",
+        ]
         for node, data in self.graph.nodes(data=True):
             lines.append(f"    {_dot_id(node)} [label={_dot_id(node + chr(10) + data['type'])}];")
         for source, target, key in self.graph.edges(keys=True):

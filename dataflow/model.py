@@ -63,7 +63,11 @@ def build(file: str, data: Any, source_map: SourceMap) -> Dataflow:
     if not isinstance(steps, list):
         return flow
     for index, raw in enumerate(steps):
-        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("type"), str):
+        if (
+            not isinstance(raw, dict)
+            or not isinstance(raw.get("id"), str)
+            or not isinstance(raw.get("type"), str)
+        ):
             continue
         params = raw.get("params")
         flow.steps.append(
@@ -71,7 +75,9 @@ def build(file: str, data: Any, source_map: SourceMap) -> Dataflow:
                 id=raw["id"],
                 type=raw["type"],
                 params=params if isinstance(params, dict) else {},
-                next=[s for s in raw.get("next") or [] if isinstance(s, str)] if isinstance(raw.get("next"), list) else [],
+                next=[s for s in raw.get("next") or [] if isinstance(s, str)]
+                if isinstance(raw.get("next"), list)
+                else [],
                 error=[s for s in raw.get("error") or [] if isinstance(s, str)]
                 if isinstance(raw.get("error"), list)
                 else [],

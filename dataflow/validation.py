@@ -43,7 +43,9 @@ def validate_path(
     except DocumentSyntaxError as problem:
         return _syntax_failure(str(path), problem)
     except OSError as problem:
-        return ValidatedFlow(None, [Diagnostic(str(path), 1, 1, "io", f"cannot read the file: {problem.strerror}")])
+        return ValidatedFlow(
+            None, [Diagnostic(str(path), 1, 1, "io", f"cannot read the file: {problem.strerror}")]
+        )
     return validate_data(str(path), data, source_map, variables_, registry, text=text)
 
 
@@ -58,7 +60,9 @@ def validate_text(
 
 
 def _syntax_failure(filename: str, problem: DocumentSyntaxError) -> ValidatedFlow:
-    return ValidatedFlow(None, [Diagnostic(filename, problem.line, problem.column, "syntax", problem.message)])
+    return ValidatedFlow(
+        None, [Diagnostic(filename, problem.line, problem.column, "syntax", problem.message)]
+    )
 
 
 def validate_data(
@@ -132,7 +136,6 @@ class _Checker:
             )
         )
 
-
     def _inside(self, start: Position, value: str, offset: int) -> Position:
         """The column of ``value[offset]`` when the file spells the string without escapes before it."""
         if not 0 < start.line <= len(self.lines):
@@ -141,7 +144,11 @@ class _Checker:
         snippet = value[offset : offset + 12]
         for skip in (1, 0):  # a quoted string (JSON, quoted YAML) or a plain YAML scalar
             index = start.column - 1 + skip + offset
-            if snippet and line.startswith(snippet, index) and line.startswith(value[:offset], index - offset):
+            if (
+                snippet
+                and line.startswith(snippet, index)
+                and line.startswith(value[:offset], index - offset)
+            ):
                 return Position(start.line, index + 1)
         return start
 
@@ -157,7 +164,10 @@ class _Checker:
         if not isinstance(raw, dict):
             return None, None
         step_id, step_type = raw.get("id"), raw.get("type")
-        return (step_id if isinstance(step_id, str) else None, step_type if isinstance(step_type, str) else None)
+        return (
+            step_id if isinstance(step_id, str) else None,
+            step_type if isinstance(step_type, str) else None,
+        )
 
 
 def _check_step(checker: _Checker, registry: Registry, step: Step) -> ComponentInfo | None:
@@ -195,7 +205,9 @@ def _check_graph(checker: _Checker, flow: Dataflow, components: dict[str, Compon
         if step.id in ids:
             first = ids[step.id]
             line = checker.source_map.locate((*first.path, "id")).line
-            checker.at((*step.path, "id"), "duplicate-id", f"duplicate step id (first defined on line {line})", step)
+            checker.at(
+                (*step.path, "id"), "duplicate-id", f"duplicate step id (first defined on line {line})", step
+            )
         else:
             ids[step.id] = step
     for step in flow.steps:
@@ -214,7 +226,9 @@ def _check_graph(checker: _Checker, flow: Dataflow, components: dict[str, Compon
         return graph
     entries = graph.entry_points
     if not entries:
-        checker.at(("steps",), "no-entry", "no entry point: every step is named in another step's next or error")
+        checker.at(
+            ("steps",), "no-entry", "no entry point: every step is named in another step's next or error"
+        )
     for found in graph.cycles():
         first = min(range(len(found)), key=lambda i: ids[found[i]].index)  # start where the file starts it
         cycle = found[first:] + found[:first]
@@ -224,7 +238,12 @@ def _check_graph(checker: _Checker, flow: Dataflow, components: dict[str, Compon
         checker.at(edge_path, "cycle", f"cycle: {route}", closing)
     for node in graph.unreachable():
         if entries:
-            checker.at((*ids[node].path, "id"), "unreachable", "unreachable: no entry point leads to this step", ids[node])
+            checker.at(
+                (*ids[node].path, "id"),
+                "unreachable",
+                "unreachable: no entry point leads to this step",
+                ids[node],
+            )
     _check_kinds(checker, flow, graph, components, ids)
     return graph
 
@@ -265,15 +284,26 @@ def _check_kinds(
                     continue
                 edge = (*step.path, path, index)
                 if carried is None:
-                    checker.at(edge, "kind-mismatch", f"{step.type} produces nothing, so it cannot have '{path}'", step)
+                    checker.at(
+                        edge,
+                        "kind-mismatch",
+                        f"{step.type} produces nothing, so it cannot have '{path}'",
+                        step,
+                    )
                 elif target_info.cls.consumes is None:
-                    checker.at(edge, "kind-mismatch", f"'{target}' ({target_info.type}) is a reader and takes no input", step)
+                    checker.at(
+                        edge,
+                        "kind-mismatch",
+                        f"'{target}' ({target_info.type}) is a reader and takes no input",
+                        step,
+                    )
                 elif target_info.cls.consumes != carried:
                     what = "sends" if path == "next" else "sends failed"
                     checker.at(
                         edge,
                         "kind-mismatch",
-                        f"{what} {carried} to '{target}' ({target_info.type}), which consumes {target_info.cls.consumes}",
+                        f"{what} {carried} to '{target}' ({target_info.type}), "
+                        f"which consumes {target_info.cls.consumes}",
                         step,
                     )
 

@@ -11,7 +11,7 @@ from dataflow.component import Reader, Record, RecordStep
 from dataflow.errors import RecordError
 from dataflow.fieldpath import clone
 from dataflow.registry import Registry, default_registry
-from dataflow.runtime.runner import RunOptions, Runner
+from dataflow.runtime.runner import Runner, RunOptions
 from dataflow.validation import ValidatedFlow, validate_text
 
 COLLECTED: dict[str, list[Record]] = {}
@@ -110,7 +110,9 @@ def assert_reconciled(status: dict[str, Any]) -> None:
         )
 
 
-def step(step_id: str, type_: str, params: dict[str, Any] | None = None, **edges: list[str]) -> dict[str, Any]:
+def step(
+    step_id: str, type_: str, params: dict[str, Any] | None = None, **edges: list[str]
+) -> dict[str, Any]:
     document: dict[str, Any] = {"id": step_id, "type": type_, "params": params or {}}
     document.update(edges)
     return document

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from dataflow import jsonio
 from dataflow.cli.commands import load_valid
-from dataflow.runtime.runner import RunOptions, Runner
+from dataflow.runtime.runner import Runner, RunOptions
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -67,7 +67,9 @@ def _table(counters: dict[str, dict[str, int]], title: str) -> Table:
 def _summary(status: dict[str, Any]) -> None:
     console = Console()
     console.print(_table(status["counters"], f"job {status['id']}: {status['status']}"))
-    console.print(f"records read: {status['totalRecords']:,}; failed into the error file: {status['failedRecords']:,}")
+    console.print(
+        f"records read: {status['totalRecords']:,}; failed into the error file: {status['failedRecords']:,}"
+    )
     if status.get("errorFile"):
         console.print(f"error file: {status['errorFile']}")
     if status.get("errorMessage"):

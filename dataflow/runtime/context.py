@@ -41,6 +41,10 @@ class JobContext:
             return granted
 
     @property
+    def taken(self) -> int:
+        return self._taken
+
+    @property
     def budget_exhausted(self) -> bool:
         return self.limit is not None and self._taken >= self.limit
 

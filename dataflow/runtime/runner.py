@@ -95,7 +95,9 @@ class Runner:
         status = "running"
         failure: str | None = None
         detail: str | None = None
-        job.trace.info(f"job {job.job_id} started: dataflow '{self.flow.name}' (attempt {options.attempt_number})")
+        job.trace.info(
+            f"job {job.job_id} started: dataflow '{self.flow.name}' (attempt {options.attempt_number})"
+        )
         try:
             self._build(job)
             self._execute()
@@ -149,7 +151,9 @@ class Runner:
         for step in self.flow.steps:
             info = self.validated.components[step.id]
             params = schemas.with_defaults(info.schema, step.params)
-            job.redactor.add(*(str(params[name]) for name in schemas.secret_params(info.schema) if params.get(name)))
+            job.redactor.add(
+                *(str(params[name]) for name in schemas.secret_params(info.schema) if params.get(name))
+            )
             try:
                 rendered = placeholders.render_params(params, job.placeholders, skip=info.cls.raw_params)
                 component = info.cls(rendered, StepContext(step.id, step.type, job))
@@ -232,7 +236,10 @@ class Runner:
             return
         targets = self._error[step_id]
         if targets:
-            failed = [self._with_error_details(step_id, item, message, details) for item, message, details in rejected]
+            failed = [
+                self._with_error_details(step_id, item, message, details)
+                for item, message, details in rejected
+            ]
             self._fan_out(step_id, targets, failed)
             return
         for item, message, details in rejected:
@@ -286,7 +293,13 @@ class Runner:
         return result
 
     def _status(
-        self, job: JobContext, start: datetime, end: datetime, status: str, failure: str | None, detail: str | None
+        self,
+        job: JobContext,
+        start: datetime,
+        end: datetime,
+        status: str,
+        failure: str | None,
+        detail: str | None,
     ) -> dict[str, Any]:
         total = sum(
             c.counters.in_

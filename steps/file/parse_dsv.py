@@ -10,8 +10,8 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from collections.abc import Iterable, Iterator
+from typing import IO, Any, ClassVar
 
 from dataflow.component import Parser, Record
 from dataflow.errors import RecordError
@@ -46,7 +46,7 @@ def detect_charset(path: Any) -> str:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as problem:
-        if problem.start < len(head) - 4:  # not merely a character cut at the sniff boundary
+        if len(head) < _SNIFF_BYTES or problem.start < len(head) - 4:  # not a character cut at the boundary
             return "cp1252"
     return "utf-8-sig"
 
@@ -66,37 +66,103 @@ class ParseDsv(Parser):
 
     def parse(self, file: FileRef) -> Iterator[list[Record]]:
         charset = self._charset or detect_charset(file.path)
-        batch_size = self.context.job.batch_size
-        with open(file.path, encoding=charset, newline="", errors="strict") as handle:
-            rows = csv.reader(handle, **self._options)
+        state = _Progress()
+        try:
+            with open(file.path, encoding=charset, newline="") as handle:
+                yield from self._parse_stream(file, handle, charset, state)
+            return
+        except UnicodeDecodeError as problem:
+            if codecs.lookup(charset).name.startswith(("utf-16", "utf-32")):
+                self._unreadable(file, state, _explain(problem, charset))
+                return
+        # Text mode decodes in large chunks, so the error surfaced ahead of rows not yet handed on. Resume
+        # line by line after the last row handed on: only the rows holding undecodable bytes fail.
+        with open(file.path, "rb") as raw:
+            lines = _decoded_lines(raw, charset, state)
+            yield from self._parse_stream(file, lines, charset, state)
+
+    def _parse_stream(
+        self, file: FileRef, source: Iterable[str], charset: str, state: _Progress
+    ) -> Iterator[list[Record]]:
+        rows = csv.reader(source, **self._options)
+        offset = state.lines_done
+        if state.header is None:
             try:
                 header = next(rows, None)
-            except (UnicodeDecodeError, csv.Error) as problem:
+            except csv.Error as problem:
                 raise RecordError(f"{file.name}: cannot read the header: {problem}") from problem
             if header is None:
                 self.context.info(f"{file.name}: empty file")
                 return
-            header = self._check_header(file, header)
-            width = len(header)
-            batch: list[Record] = []
-            line = 1
-            try:
-                for row in rows:
-                    line = rows.line_num
-                    if len(row) == width:
-                        batch.append(dict(zip(header, row, strict=True)))
-                    elif row:
-                        self._bad_row(file, line, header, row)
-                        continue
-                    if len(batch) >= batch_size:
-                        yield self._finish(batch, file)
-                        batch = []
-            except (UnicodeDecodeError, csv.Error) as problem:
-                self.reject(
-                    {"fileName": file.name, "line": line + 1}, f"{file.name}: unreadable after line {line}: {problem}"
+            if state.bad_lines:
+                raise RecordError(
+                    f"{file.name}: cannot read the header: the text is not {_shown(charset)}; set fileCharset"
                 )
-            if batch:
-                yield self._finish(batch, file)
+            state.header = self._check_header(file, header)
+            state.lines_done = rows.line_num
+        header = state.header
+        width = len(header)
+        batch: list[Record] = []
+        pending: list[tuple[Record, str]] = []
+        limit = self.batch_limit()
+        last_line = state.lines_done
+        try:
+            for row in rows:
+                line = offset + rows.line_num
+                if state.bad_lines and any(last_line < bad <= line for bad in state.bad_lines):
+                    pending.append(self._undecodable(file, last_line + 1, line, row, charset))
+                elif len(row) == width:
+                    batch.append(dict(zip(header, row, strict=True)))
+                elif row:
+                    pending.append(self._bad_row(file, line, width, row))
+                last_line = line
+                if len(batch) >= limit:
+                    yield self._hand_on(batch, pending, file, state, line)
+                    batch, pending = [], []
+                    limit = self.batch_limit()
+        except csv.Error as problem:
+            pending.append(
+                (
+                    {"fileName": file.name, "line": last_line + 1},
+                    f"{file.name}: unreadable after line {last_line}: {problem}",
+                )
+            )
+            last_line = None  # nothing after this point can be read
+        batch = self._hand_on(batch, pending, file, state, last_line)
+        if batch:
+            yield batch
+
+    def _hand_on(
+        self,
+        batch: list[Record],
+        pending: list[tuple[Record, str]],
+        file: FileRef,
+        state: _Progress,
+        line: int | None,
+    ) -> list[Record]:
+        """Settle a batch: its failed rows are reported now, and the file is marked read up to ``line``."""
+        for item, message in pending:
+            self.reject(item, message)
+        if line is not None:
+            state.lines_done = line
+        if self._infer:
+            for record in batch:
+                for key, value in record.items():
+                    record[key] = infer(value)
+        if self._add_filename:
+            for record in batch:
+                record["_fileName"] = file.name
+        return batch
+
+    def _unreadable(self, file: FileRef, state: _Progress, reason: str) -> None:
+        if state.header is None:
+            self.reject({"fileName": file.name}, f"{file.name}: cannot read the header: {reason}")
+        else:
+            line = state.lines_done
+            self.reject(
+                {"fileName": file.name, "line": line + 1},
+                f"{file.name}: unreadable after line {line}: {reason}",
+            )
 
     def _check_header(self, file: FileRef, header: list[str]) -> list[str]:
         if header and header[0].startswith("\ufeff"):
@@ -108,21 +174,54 @@ class ParseDsv(Parser):
             seen.add(name)
         return header
 
-    def _bad_row(self, file: FileRef, line: int, header: list[str], row: list[str]) -> None:
-        self.reject(
+    @staticmethod
+    def _bad_row(file: FileRef, line: int, width: int, row: list[str]) -> tuple[Record, str]:
+        return (
             {"fileName": file.name, "line": line, "values": row},
-            f"{file.name} line {line}: {len(row)} fields where the header has {len(header)}",
+            f"{file.name} line {line}: {len(row)} fields where the header has {width}",
         )
 
-    def _finish(self, batch: list[Record], file: FileRef) -> list[Record]:
-        if self._infer:
-            for record in batch:
-                for key, value in record.items():
-                    record[key] = infer(value)
-        if self._add_filename:
-            for record in batch:
-                record["_fileName"] = file.name
-        return batch
+    @staticmethod
+    def _undecodable(
+        file: FileRef, first: int, last: int, row: list[str], charset: str
+    ) -> tuple[Record, str]:
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        return (
+            {"fileName": file.name, "line": first, "values": row},
+            f"{file.name} {where}: the text is not {_shown(charset)}; set fileCharset",
+        )
+
+
+class _Progress:
+    """How far a file has been handed on, so a parse can resume after a decoding failure without losing rows."""
+
+    def __init__(self) -> None:
+        self.header: list[str] | None = None
+        self.lines_done = 0
+        self.bad_lines: set[int] = set()
+
+
+def _decoded_lines(raw: IO[bytes], charset: str, state: _Progress) -> Iterator[str]:
+    """Lines after ``state.lines_done``, decoded one by one; undecodable ones are noted and passed on replaced."""
+    for number, line in enumerate(raw, start=1):
+        if number <= state.lines_done:
+            continue
+        try:
+            yield line.decode(charset)
+        except UnicodeDecodeError:
+            state.bad_lines.add(number)
+            yield line.decode(charset, "replace")
+
+
+def _explain(problem: Exception, charset: str) -> str:
+    if isinstance(problem, UnicodeDecodeError):
+        bad = problem.object[problem.start : problem.start + 1].hex()
+        return f"the text is not {_shown(charset)} (byte 0x{bad}: {problem.reason}); set fileCharset"
+    return str(problem)
+
+
+def _shown(charset: str) -> str:
+    return "UTF-8" if charset == "utf-8-sig" else charset
 
 
 def _python_codec(charset: str) -> str:

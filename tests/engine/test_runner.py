@@ -161,11 +161,24 @@ def test_an_exception_fails_the_job_naming_the_step(tmp_path: Path) -> None:
 
 def test_status_has_the_idx_job_status_shape(tmp_path: Path) -> None:
     status = run_flow(
-        flow(step("src", "test.source", {"records": _records(1)}, next=["sink"]), step("sink", "test.collect", {"name": "x"})),
+        flow(
+            step("src", "test.source", {"records": _records(1)}, next=["sink"]),
+            step("sink", "test.collect", {"name": "x"}),
+        ),
         tmp_path,
         attempt_number=2,
     )
-    for key in ("id", "dataflowId", "dataflowName", "status", "startTime", "endTime", "attemptNumber", "counters", "trace"):
+    for key in (
+        "id",
+        "dataflowId",
+        "dataflowName",
+        "status",
+        "startTime",
+        "endTime",
+        "attemptNumber",
+        "counters",
+        "trace",
+    ):
         assert key in status
     assert len(status["id"]) == 32 and len(status["dataflowId"]) == 32
     assert status["dataflowName"] == "test"

@@ -28,7 +28,9 @@ GOOD = """\
 """
 
 
-def _validate(tmp_path: Path, text: str, name: str = "flow.json", capsys: pytest.CaptureFixture | None = None):
+def _validate(
+    tmp_path: Path, text: str, name: str = "flow.json", capsys: pytest.CaptureFixture | None = None
+):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     code = main(["validate", str(path)])
@@ -110,7 +112,7 @@ def test_a_good_flow_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
             "bad enum",
             '"params": {"path": "in"}',
             '"params": {"path": "in", "sortBy": "size"}',
-            ":4:87: step 'read' (datasource.read.file): param 'sortBy': \"size\" is not one of \"name\", \"time\" "
+            ':4:87: step \'read\' (datasource.read.file): param \'sortBy\': "size" is not one of "name", "time" '
             "[/steps/0/params/sortBy]",
         ),
         (
@@ -154,7 +156,9 @@ def test_json_syntax_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> Non
 
 def test_every_error_is_reported_not_only_the_first(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     broken = GOOD.replace('"type": "field.rename"', '"type": "field.renme"').replace('"prase"', "x")
-    broken = broken.replace('"params": {"path": "out"}', '"params": {"path": 5}').replace("${now}", "${later}")
+    broken = broken.replace('"params": {"path": "out"}', '"params": {"path": 5}').replace(
+        "${now}", "${later}"
+    )
     _, code, output = _validate(tmp_path, broken, capsys=capsys)
     assert code == 1
     lines = output.strip().splitlines()
@@ -167,7 +171,11 @@ def test_structural_problems(tmp_path: Path, capsys: pytest.CaptureFixture) -> N
         "name": "shape",
         "extra": 1,
         "steps": [
-            {"id": "a", "type": "field.rename", "params": {"fields": [{"sourceField": "x", "targetField": "y"}]}},
+            {
+                "id": "a",
+                "type": "field.rename",
+                "params": {"fields": [{"sourceField": "x", "targetField": "y"}]},
+            },
             {"id": "b", "type": "field.remove", "params": {"fields": ["x"]}, "next": ["c"]},
             {"id": "c", "type": "field.remove", "params": {"fields": ["x"]}, "next": ["b"]},
             {"type": "field.remove"},

@@ -1,0 +1,88 @@
+"""datasource.read.file / datasource.write.file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dataflow.errors import FatalError
+from dataflow.files import FileRef
+from dataflow.testing import build_component, drive, read_all
+
+
+def _files(directory: Path, names: list[str]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for index, name in enumerate(names):
+        path = directory / name
+        path.write_text(name)
+        os.utime(path, (1_700_000_000 + (len(names) - index) * 10,) * 2)  # first named = newest
+
+
+def test_read_selects_by_full_regex_and_sorts(tmp_path: Path) -> None:
+    _files(tmp_path / "in", ["b.csv", "a.csv", "c.txt", "x.csv.bak"])
+    by_name = read_all(
+        build_component(
+            "datasource.read.file",
+            {"path": str(tmp_path / "in"), "fileNameRegex": r".*\.csv", "sortBy": "name"},
+            tmp_path / "w",
+        )
+    )
+    assert [f.name for f in by_name] == ["a.csv", "b.csv"]
+    by_time_desc = read_all(
+        build_component(
+            "datasource.read.file",
+            {
+                "path": str(tmp_path / "in"),
+                "fileNameRegex": r".*\.csv",
+                "sortBy": "time",
+                "sortOrder": "DESC",
+            },
+            tmp_path / "w",
+        )
+    )
+    assert [f.name for f in by_time_desc] == ["b.csv", "a.csv"]
+    oldest_first = read_all(
+        build_component("datasource.read.file", {"path": str(tmp_path / "in")}, tmp_path / "w")
+    )
+    assert [f.name for f in oldest_first] == ["x.csv.bak", "c.txt", "a.csv", "b.csv"]
+
+
+def test_read_missing_directory_is_fatal(tmp_path: Path) -> None:
+    component = build_component("datasource.read.file", {"path": str(tmp_path / "nope")}, tmp_path / "w")
+    with pytest.raises(FatalError, match="directory not found"):
+        read_all(component)
+
+
+def test_write_copies_atomically_and_passes_the_file_on(tmp_path: Path) -> None:
+    source = tmp_path / "work" / "report.csv"
+    source.parent.mkdir()
+    source.write_text("a,b\n")
+    target_dir = tmp_path / "out" / "nested"
+    component = build_component("datasource.write.file", {"path": str(target_dir)}, tmp_path / "w")
+    written, rejected = drive(
+        component, [[FileRef.of(source), FileRef(name="../escape.csv", path=source, size=4)]]
+    )
+    assert rejected == []
+    assert sorted(p.name for p in target_dir.iterdir()) == ["escape.csv", "report.csv"]
+    assert (target_dir / "report.csv").read_text() == "a,b\n"
+    assert [f.path.parent for f in written] == [target_dir, target_dir]
+    assert component.counters.as_dict(True) == {
+        "in": 2,
+        "out": 2,
+        "errors": 0,
+        "filtered": 0,
+        "added": 0,
+        "filesIn": 2,
+        "filesOut": 2,
+    }
+
+
+def test_write_without_create_directory_needs_it(tmp_path: Path) -> None:
+    with pytest.raises(FatalError):
+        build_component(
+            "datasource.write.file",
+            {"path": str(tmp_path / "missing"), "createDirectory": False},
+            tmp_path / "w",
+        )
