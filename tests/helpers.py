@@ -91,13 +91,15 @@ def registry() -> Registry:
     )
 
 
-def validate_flow(flow: dict[str, Any], name: str = "flow.json") -> ValidatedFlow:
-    return validate_text(json.dumps(flow, indent=2), name, registry=registry())
+def validate_flow(flow: dict[str, Any], name: str = "flow.json", components: Registry | None = None) -> ValidatedFlow:
+    return validate_text(json.dumps(flow, indent=2), name, registry=components or registry())
 
 
-def run_flow(flow: dict[str, Any], tmp_path: Path, **options: Any) -> dict[str, Any]:
+def run_flow(
+    flow: dict[str, Any], tmp_path: Path, components: Registry | None = None, **options: Any
+) -> dict[str, Any]:
     COLLECTED.clear()
-    validated = validate_flow(flow)
+    validated = validate_flow(flow, components=components)
     assert validated.ok, [d.format() for d in validated.diagnostics]
     return Runner(validated, RunOptions(work_root=tmp_path / "jobs", **options)).run()
 
@@ -110,9 +112,7 @@ def assert_reconciled(status: dict[str, Any]) -> None:
         )
 
 
-def step(
-    step_id: str, type_: str, params: dict[str, Any] | None = None, **edges: list[str]
-) -> dict[str, Any]:
+def step(step_id: str, type_: str, params: dict[str, Any] | None = None, **edges: list[str]) -> dict[str, Any]:
     document: dict[str, Any] = {"id": step_id, "type": type_, "params": params or {}}
     document.update(edges)
     return document

@@ -76,10 +76,7 @@ def test_run_failed_job_exits_1(in_sample_tree: Path, capsys: pytest.CaptureFixt
     assert main(["run", str(SAMPLE), "--json"]) == 1
     status = json.loads(capsys.readouterr().out)
     assert status["status"] == "failed"
-    assert (
-        status["errorMessage"]
-        == "step 'files' (datasource.read.file) failed: directory not found: flows/local/data"
-    )
+    assert status["errorMessage"] == "step 'files' (datasource.read.file) failed: directory not found: flows/local/data"
 
 
 def test_graph_mermaid_and_dot(capsys: pytest.CaptureFixture) -> None:
@@ -126,3 +123,17 @@ def test_console_script_runs_installed(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "1 flow(s) valid" in done.stdout
+
+
+def test_config_file_fills_template_variables(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(
+        "name: vars\nsteps:\n  - id: read\n    type: datasource.read.file\n    params: {path: '{{inbox}}'}\n"
+    )
+    config = tmp_path / "site.yaml"
+    config.write_text(f"inbox: {tmp_path}\n")
+    assert main(["validate", str(flow)]) == 1
+    assert "template variable {{inbox}} has no value" in capsys.readouterr().out
+    assert main(["validate", str(flow), "--config", str(config)]) == 0
+    assert main(["validate", str(flow), "--param", "oops"]) == 2
+    assert "--param expects NAME=VALUE" in capsys.readouterr().err

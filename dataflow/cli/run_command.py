@@ -89,9 +89,7 @@ class _killed_on_signals:
             self._previous = signal.signal(signal.SIGTERM, self._handle)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        job = getattr(self.runner, "job", None)
-        if job is not None:
-            job.cancel_event.set()
+        self.runner.options.cancel_event.set()
 
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None:

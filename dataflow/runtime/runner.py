@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
@@ -49,6 +50,7 @@ class RunOptions:
     work_root: Path | None = None
     clock: Clock = utc_now
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    cancel_event: threading.Event = field(default_factory=threading.Event)  # set it to kill the job
     on_progress: Callable[[dict[str, dict[str, int]]], None] | None = None
     on_trace: Callable[[str], None] | None = None
 
@@ -145,6 +147,7 @@ class Runner:
             limit=options.limit,
             full_extract=options.full_extract,
             batch_size=options.batch_size,
+            cancel_event=options.cancel_event,
         )
 
     def _build(self, job: JobContext) -> None:

@@ -27,7 +27,7 @@ def test_set_creates_nesting_or_keeps_literal_keys() -> None:
     assert record == {"profile.email": "new", "data": {"subscribed": True}}
     compile_setter("'data.flat'")(record, 1)
     assert record["data.flat"] == 1
-    with pytest.raises(RecordError, match="'profile.email' holds a str"):
+    with pytest.raises(RecordError, match=r"'profile\.email' holds a str"):
         compile_setter("profile.email.x")({"profile": {"email": "s"}}, 1)
 
 

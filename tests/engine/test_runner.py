@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
-from tests.helpers import COLLECTED, assert_reconciled, run_flow, step
+from tests.helpers import COLLECTED, Collect, assert_reconciled, registry, run_flow, step
 
 
 def _records(count: int, **marks: set[int]) -> list[dict]:
@@ -232,3 +233,25 @@ def test_secrets_never_reach_trace_status_or_error_file(tmp_path: Path) -> None:
     text = json.dumps(status) + Path(status["errorFile"]).read_text()
     assert secret not in text
     assert "********" in text
+
+
+def test_a_killed_job_stops_between_batches(tmp_path: Path) -> None:
+    stop = threading.Event()
+
+    class KillAfterFirstBatch(Collect):
+        def process_batch(self, items: list) -> list:
+            stop.set()
+            return super().process_batch(items)
+
+    status = run_flow(
+        flow(
+            step("src", "test.source", {"records": _records(10), "batchSize": 2}, next=["sink"]),
+            step("sink", "test.collect", {"name": "out"}),
+        ),
+        tmp_path,
+        components=registry().extended({"test.collect": KillAfterFirstBatch}),
+        cancel_event=stop,
+    )
+    assert status["status"] == "killed"
+    assert len(COLLECTED["out"]) == 2
+    assert status["errorMessage"] == "the job was killed"

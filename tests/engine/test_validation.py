@@ -28,9 +28,7 @@ GOOD = """\
 """
 
 
-def _validate(
-    tmp_path: Path, text: str, name: str = "flow.json", capsys: pytest.CaptureFixture | None = None
-):
+def _validate(tmp_path: Path, text: str, name: str = "flow.json", capsys: pytest.CaptureFixture | None = None):
     path = tmp_path / name
     path.write_text(textwrap.dedent(text), encoding="utf-8")
     code = main(["validate", str(path)])
@@ -156,9 +154,7 @@ def test_json_syntax_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> Non
 
 def test_every_error_is_reported_not_only_the_first(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     broken = GOOD.replace('"type": "field.rename"', '"type": "field.renme"').replace('"prase"', "x")
-    broken = broken.replace('"params": {"path": "out"}', '"params": {"path": 5}').replace(
-        "${now}", "${later}"
-    )
+    broken = broken.replace('"params": {"path": "out"}', '"params": {"path": 5}').replace("${now}", "${later}")
     _, code, output = _validate(tmp_path, broken, capsys=capsys)
     assert code == 1
     lines = output.strip().splitlines()

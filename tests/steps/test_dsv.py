@@ -40,20 +40,14 @@ def test_silverpop_outbound_shape(tmp_path: Path) -> None:
     files, rejected = fmt(tmp_path, records, fileName="${now:YYMMdd_HHmm}.csv", columnSeparator=",")
     assert rejected == []
     assert [f.name for f in files] == ["260304_0506.csv"]
-    assert (
-        files[0].path.read_text() == "GigyaUid,EMAIL,Subscribed\nu1,a@example.com,Yes\nu2,b@example.com,No\n"
-    )
+    assert files[0].path.read_text() == "GigyaUid,EMAIL,Subscribed\nu1,a@example.com,Yes\nu2,b@example.com,No\n"
     assert files[0].size == files[0].path.stat().st_size
 
 
 def test_values_quoting_and_types(tmp_path: Path) -> None:
-    records = [
-        {"a": 'say "hi", ok', "b": None, "c": True, "d": 1.5, "e": {"x": [1, 2]}, "f": 7, "g": "line\nbreak"}
-    ]
+    records = [{"a": 'say "hi", ok', "b": None, "c": True, "d": 1.5, "e": {"x": [1, 2]}, "f": 7, "g": "line\nbreak"}]
     files, _ = fmt(tmp_path, records)
-    assert files[0].path.read_text() == (
-        'a,b,c,d,e,f,g\n"say ""hi"", ok",,true,1.5,"{""x"":[1,2]}",7,"line\nbreak"\n'
-    )
+    assert files[0].path.read_text() == ('a,b,c,d,e,f,g\n"say ""hi"", ok",,true,1.5,"{""x"":[1,2]}",7,"line\nbreak"\n')
 
 
 def test_separator_quote_all_escape_and_line_end(tmp_path: Path) -> None:
@@ -105,9 +99,7 @@ def test_max_file_size_rolls_over_into_numbered_files(tmp_path: Path) -> None:
 
 
 def test_parse_keeps_dotted_headers_as_literal_keys(tmp_path: Path) -> None:
-    records, rejected = parse(
-        tmp_path, "UID,profile.firstName,data.subscribed\nu1,Ann,true\nu2,Ben,false\nu3,Cy,\n"
-    )
+    records, rejected = parse(tmp_path, "UID,profile.firstName,data.subscribed\nu1,Ann,true\nu2,Ben,false\nu3,Cy,\n")
     assert rejected == []
     assert records == [
         {"UID": "u1", "profile.firstName": "Ann", "data.subscribed": "true"},
@@ -127,9 +119,7 @@ def test_parse_bad_rows_are_rejected_with_line_numbers(tmp_path: Path) -> None:
 
 
 def test_parse_infer_types_and_add_filename(tmp_path: Path) -> None:
-    records, _ = parse(
-        tmp_path, "n,f,b,zip,s\n42,1.5,true,01234,x\n", inferTypes=True, addFilename=True, name="x.csv"
-    )
+    records, _ = parse(tmp_path, "n,f,b,zip,s\n42,1.5,true,01234,x\n", inferTypes=True, addFilename=True, name="x.csv")
     assert records == [{"n": 42, "f": 1.5, "b": True, "zip": "01234", "s": "x", "_fileName": "x.csv"}]
 
 
@@ -164,9 +154,7 @@ def test_parse_wrong_charset_is_a_failed_record_not_a_crash(tmp_path: Path) -> N
     records, rejected = parse(tmp_path, big.encode("cp1252"))
     assert len(records) == 5010
     assert [r["id"] for r in records[4998:5002]] == ["1", "1", "3", "3"]
-    assert [message for _, message, _ in rejected] == [
-        "in.csv line 5002: the text is not UTF-8; set fileCharset"
-    ]
+    assert [message for _, message, _ in rejected] == ["in.csv line 5002: the text is not UTF-8; set fileCharset"]
     _, rejected = parse(tmp_path, "Zoë,b\n1,2\n".encode("cp1252"))
     assert rejected[0][1] == "in.csv: cannot read the header: the text is not UTF-8; set fileCharset"
 

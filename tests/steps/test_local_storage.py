@@ -43,9 +43,7 @@ def test_read_selects_by_full_regex_and_sorts(tmp_path: Path) -> None:
         )
     )
     assert [f.name for f in by_time_desc] == ["b.csv", "a.csv"]
-    oldest_first = read_all(
-        build_component("datasource.read.file", {"path": str(tmp_path / "in")}, tmp_path / "w")
-    )
+    oldest_first = read_all(build_component("datasource.read.file", {"path": str(tmp_path / "in")}, tmp_path / "w"))
     assert [f.name for f in oldest_first] == ["x.csv.bak", "c.txt", "a.csv", "b.csv"]
 
 
@@ -61,9 +59,7 @@ def test_write_copies_atomically_and_passes_the_file_on(tmp_path: Path) -> None:
     source.write_text("a,b\n")
     target_dir = tmp_path / "out" / "nested"
     component = build_component("datasource.write.file", {"path": str(target_dir)}, tmp_path / "w")
-    written, rejected = drive(
-        component, [[FileRef.of(source), FileRef(name="../escape.csv", path=source, size=4)]]
-    )
+    written, rejected = drive(component, [[FileRef.of(source), FileRef(name="../escape.csv", path=source, size=4)]])
     assert rejected == []
     assert sorted(p.name for p in target_dir.iterdir()) == ["escape.csv", "report.csv"]
     assert (target_dir / "report.csv").read_text() == "a,b\n"
