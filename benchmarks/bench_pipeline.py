@@ -210,6 +210,7 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def child(mode: str, input_path: Path, records: int, work: Path) -> dict[str, Any]:
+    """One measurement; the output is hashed and counted after the clock and ``ru_maxrss`` are read."""
     runner = run_engine if mode == "engine" else run_baseline
     result = runner(input_path, records, work)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
@@ -321,9 +322,8 @@ def report(results: dict[str, Any]) -> str:
             f"{engine['peak_rss_mib']:>15.1f} {baseline['peak_rss_mib']:>17.1f}"
         )
     targets = results["targets"]
-    lines.append(
-        f"ratio engine/baseline at {targets['large']}: {targets['ratio']:.2f} (target >= {TARGET_RATIO})"
-    )
+    ratio = f"{targets['ratio']:.2f} (target >= {TARGET_RATIO})"
+    lines.append(f"ratio engine/baseline at {targets['large']}: {ratio}")
     lines.append(
         f"engine peak RSS {targets['large']} vs {targets['small']}: "
         f"{targets['engine_rss_growth_percent']:+.1f}% (target within {TARGET_RSS_GROWTH:g}%)"
@@ -342,9 +342,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--keep-data", metavar="DIR", help="keep runs' work and output files in DIR (default: a temp dir)"
     )
-    parser.add_argument(
-        "--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="where generated inputs are cached"
-    )
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help="cache of generated inputs")
     parser.add_argument("--json", action="store_true", help="print results as JSON (progress to stderr)")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
@@ -363,8 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         input_path = args.input or ensure_data(args.data_dir, args.records, args.seed, _to_stderr)
-        work = args.work or Path(tempfile.mkdtemp(prefix=f"bench-{args.child}-"))
-        print(json.dumps(child(args.child, input_path, args.records, work)), flush=True)
+        if args.work is not None:
+            print(json.dumps(child(args.child, input_path, args.records, args.work)), flush=True)
+            return 0
+        with tempfile.TemporaryDirectory(prefix=f"bench-{args.child}-") as work:  # run by hand, e.g. to profile
+            print(json.dumps(child(args.child, input_path, args.records, Path(work))), flush=True)
         return 0
     stream = sys.stderr if args.json else sys.stdout
 

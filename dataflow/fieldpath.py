@@ -37,6 +37,11 @@ class FieldPath:
     parts: tuple[str, ...]
 
     @property
+    def suffixes(self) -> tuple[str, ...]:
+        """``a.b.c`` → ``("a.b.c", "b.c", "c")``: the literal keys each level may hold, joined once per job."""
+        return tuple(".".join(self.parts[i:]) for i in range(len(self.parts)))
+
+    @property
     def is_simple(self) -> bool:
         return len(self.parts) == 1
 
@@ -52,15 +57,14 @@ def parse(text: str) -> FieldPath:
     return FieldPath(text, tuple(stripped.split(".")))
 
 
-def _walk_get(node: Any, parts: tuple[str, ...], start: int) -> Any:
+def _walk_get(node: Any, parts: tuple[str, ...], suffixes: tuple[str, ...], start: int) -> Any:
     """Nested lookup from ``parts[start:]`` preferring, at each level, a literal key for the remainder."""
+    last = len(parts) - 1
     for i in range(start, len(parts)):
         if not isinstance(node, dict):
             return MISSING
-        if i < len(parts) - 1:
-            rest = ".".join(parts[i:])
-            if rest in node:
-                return node[rest]
+        if i < last and suffixes[i] in node:
+            return node[suffixes[i]]
         node = node.get(parts[i], MISSING)
         if node is MISSING:
             return MISSING
@@ -73,22 +77,21 @@ def compile_getter(text: str) -> Callable[[dict], Any]:
     key = path.key
     if path.is_simple:
         return lambda record: record.get(key, MISSING)
-    parts = path.parts
+    parts, suffixes = path.parts, path.suffixes
 
     def get(record: dict) -> Any:
         value = record.get(key, MISSING)
         if value is not MISSING:
             return value
-        return _walk_get(record.get(parts[0], MISSING), parts, 1)
+        return _walk_get(record.get(parts[0], MISSING), parts, suffixes, 1)
 
     return get
 
 
-def _parent_for_write(record: dict, parts: tuple[str, ...], create: bool) -> dict | None:
+def _parent_for_write(record: dict, parts: tuple[str, ...], suffixes: tuple[str, ...], create: bool) -> dict | None:
     node: Any = record
     for i, part in enumerate(parts[:-1]):
-        rest = ".".join(parts[i:])
-        if rest in node:  # the remainder is a literal key at this level
+        if suffixes[i] in node:  # the remainder is a literal key at this level
             return None
         child = node.get(part, MISSING)
         if child is MISSING or child is None:
@@ -99,7 +102,7 @@ def _parent_for_write(record: dict, parts: tuple[str, ...], create: bool) -> dic
             if not create:
                 return None
             raise RecordError(
-                f"cannot write '{'.'.join(parts)}': '{'.'.join(parts[: i + 1])}' holds a {type(child).__name__}, "
+                f"cannot write '{suffixes[0]}': '{'.'.join(parts[: i + 1])}' holds a {type(child).__name__}, "
                 "not an object"
             )
         node = child
@@ -120,30 +123,32 @@ def compile_setter(text: str) -> Callable[[dict, Any], None]:
             record[key] = value
 
         return set_simple
-    parts = path.parts
+    parts, suffixes = path.parts, path.suffixes
 
     def set_nested(record: dict, value: Any) -> None:
-        literal_owner = _literal_owner(record, parts)
+        if key in record:  # the common case for flat (CSV-shaped) records
+            record[key] = value
+            return
+        literal_owner = _literal_owner(record, parts, suffixes)
         if literal_owner is not None:
             owner, literal = literal_owner
             owner[literal] = value
             return
-        parent = _parent_for_write(record, parts, create=True)
+        parent = _parent_for_write(record, parts, suffixes, create=True)
         assert parent is not None
         parent[parts[-1]] = value
 
     return set_nested
 
 
-def _literal_owner(record: dict, parts: tuple[str, ...]) -> tuple[dict, str] | None:
+def _literal_owner(record: dict, parts: tuple[str, ...], suffixes: tuple[str, ...]) -> tuple[dict, str] | None:
     """The dict and key holding the path's remainder as one literal dotted key, if any."""
     node: Any = record
     for i in range(len(parts) - 1):
         if not isinstance(node, dict):
             return None
-        rest = ".".join(parts[i:])
-        if rest in node:
-            return node, rest
+        if suffixes[i] in node:
+            return node, suffixes[i]
         node = node.get(parts[i], MISSING)
     return None
 
@@ -154,14 +159,17 @@ def compile_popper(text: str) -> Callable[[dict], Any]:
     key = path.key
     if path.is_simple:
         return lambda record: record.pop(key, MISSING)
-    parts = path.parts
+    parts, suffixes = path.parts, path.suffixes
 
     def pop(record: dict) -> Any:
-        literal_owner = _literal_owner(record, parts)
+        value = record.pop(key, MISSING)  # the common case for flat (CSV-shaped) records
+        if value is not MISSING:
+            return value
+        literal_owner = _literal_owner(record, parts, suffixes)
         if literal_owner is not None:
             owner, literal = literal_owner
             return owner.pop(literal)
-        parent = _parent_for_write(record, parts, create=False)
+        parent = _parent_for_write(record, parts, suffixes, create=False)
         if parent is None:
             return MISSING
         return parent.pop(parts[-1], MISSING)

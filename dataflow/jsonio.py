@@ -29,9 +29,7 @@ def dumpb(value: Any) -> bytes:
 
 
 def dumps_pretty(value: Any) -> str:
-    return orjson.dumps(
-        value, default=_default, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-    ).decode()
+    return orjson.dumps(value, default=_default, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()
 
 
 def loads(data: str | bytes) -> Any:

@@ -63,11 +63,7 @@ def build(file: str, data: Any, source_map: SourceMap) -> Dataflow:
     if not isinstance(steps, list):
         return flow
     for index, raw in enumerate(steps):
-        if (
-            not isinstance(raw, dict)
-            or not isinstance(raw.get("id"), str)
-            or not isinstance(raw.get("type"), str)
-        ):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not isinstance(raw.get("type"), str):
             continue
         params = raw.get("params")
         flow.steps.append(

@@ -51,15 +51,11 @@ def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
     validator = _validators.get(key)
     if validator is None:
         Draft202012Validator.check_schema(schema)
-        validator = _validators[key] = Draft202012Validator(
-            schema, format_checker=Draft202012Validator.FORMAT_CHECKER
-        )
+        validator = _validators[key] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     return validator
 
 
-def problems(
-    validator: Draft202012Validator, instance: Any, noun: str = "property"
-) -> Iterator[SchemaProblem]:
+def problems(validator: Draft202012Validator, instance: Any, noun: str = "property") -> Iterator[SchemaProblem]:
     """Every violation, in document order, as a sentence naming the offending ``noun`` (param/property)."""
     errors = sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
@@ -81,9 +77,7 @@ def _explain(error: ValidationError, noun: str) -> Iterator[SchemaProblem]:
                 continue
             hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             suffix = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known) or 'none'}"
-            yield SchemaProblem(
-                (*path, name), f"unknown {noun} '{_dotted((*path, name))}'{suffix}", at_key=True
-            )
+            yield SchemaProblem((*path, name), f"unknown {noun} '{_dotted((*path, name))}'{suffix}", at_key=True)
         return
     if error.validator == "type":
         expected = error.validator_value
@@ -122,7 +116,5 @@ def with_defaults(schema: dict[str, Any], params: dict[str, Any]) -> dict[str, A
 def secret_params(schema: dict[str, Any]) -> frozenset[str]:
     """Params the schema marks ``writeOnly`` (passwords, client secrets): masked everywhere they could show."""
     return frozenset(
-        name
-        for name, spec in schema.get("properties", {}).items()
-        if isinstance(spec, dict) and spec.get("writeOnly")
+        name for name, spec in schema.get("properties", {}).items() if isinstance(spec, dict) and spec.get("writeOnly")
     )

@@ -29,9 +29,7 @@ def job_context(work_dir: Path, **overrides: Any) -> JobContext:
         "work_dir": work_dir,
         "now": now,
         "trace": Trace(overrides.pop("log_level", "debug"), redactor),
-        "placeholders": placeholders.PlaceholderContext(
-            now=now, job_id=job_id, api_key="test-api-key", environ={}
-        ),
+        "placeholders": placeholders.PlaceholderContext(now=now, job_id=job_id, api_key="test-api-key", environ={}),
         "redactor": redactor,
     }
     fields.update(overrides)

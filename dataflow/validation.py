@@ -43,9 +43,7 @@ def validate_path(
     except DocumentSyntaxError as problem:
         return _syntax_failure(str(path), problem)
     except OSError as problem:
-        return ValidatedFlow(
-            None, [Diagnostic(str(path), 1, 1, "io", f"cannot read the file: {problem.strerror}")]
-        )
+        return ValidatedFlow(None, [Diagnostic(str(path), 1, 1, "io", f"cannot read the file: {problem.strerror}")])
     return validate_data(str(path), data, source_map, variables_, registry, text=text)
 
 
@@ -60,9 +58,7 @@ def validate_text(
 
 
 def _syntax_failure(filename: str, problem: DocumentSyntaxError) -> ValidatedFlow:
-    return ValidatedFlow(
-        None, [Diagnostic(filename, problem.line, problem.column, "syntax", problem.message)]
-    )
+    return ValidatedFlow(None, [Diagnostic(filename, problem.line, problem.column, "syntax", problem.message)])
 
 
 def validate_data(
@@ -144,11 +140,7 @@ class _Checker:
         snippet = value[offset : offset + 12]
         for skip in (1, 0):  # a quoted string (JSON, quoted YAML) or a plain YAML scalar
             index = start.column - 1 + skip + offset
-            if (
-                snippet
-                and line.startswith(snippet, index)
-                and line.startswith(value[:offset], index - offset)
-            ):
+            if snippet and line.startswith(snippet, index) and line.startswith(value[:offset], index - offset):
                 return Position(start.line, index + 1)
         return start
 
@@ -205,9 +197,7 @@ def _check_graph(checker: _Checker, flow: Dataflow, components: dict[str, Compon
         if step.id in ids:
             first = ids[step.id]
             line = checker.source_map.locate((*first.path, "id")).line
-            checker.at(
-                (*step.path, "id"), "duplicate-id", f"duplicate step id (first defined on line {line})", step
-            )
+            checker.at((*step.path, "id"), "duplicate-id", f"duplicate step id (first defined on line {line})", step)
         else:
             ids[step.id] = step
     for step in flow.steps:
@@ -226,9 +216,7 @@ def _check_graph(checker: _Checker, flow: Dataflow, components: dict[str, Compon
         return graph
     entries = graph.entry_points
     if not entries:
-        checker.at(
-            ("steps",), "no-entry", "no entry point: every step is named in another step's next or error"
-        )
+        checker.at(("steps",), "no-entry", "no entry point: every step is named in another step's next or error")
     for found in graph.cycles():
         first = min(range(len(found)), key=lambda i: ids[found[i]].index)  # start where the file starts it
         cycle = found[first:] + found[:first]

@@ -21,10 +21,19 @@ class Rename(RecordStep):
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
-        pairs = [(item["sourceField"], item["targetField"]) for item in params["fields"]]
-        self._simple = all(parse(s).is_simple and parse(t).is_simple for s, t in pairs)
-        self._keys = [(parse(s).key, parse(t).key) for s, t in pairs]
-        self._moves = [(compile_popper(s), compile_setter(t)) for s, t in pairs]
+        pairs = [(parse(item["sourceField"]), parse(item["targetField"])) for item in params["fields"]]
+        self._simple = all(source.is_simple and target.is_simple for source, target in pairs)
+        self._keys = [(source.key, target.key) for source, target in pairs]
+        # (literal source key, popper for the nested reading, target key if plain, setter)
+        self._moves = [
+            (
+                source.key,
+                compile_popper(source.text),
+                target.key if target.is_simple else None,
+                compile_setter(target.text),
+            )
+            for source, target in pairs
+        ]
 
     def process_batch(self, items: list[Record]) -> list[Record]:
         if self._simple:
@@ -35,20 +44,24 @@ class Rename(RecordStep):
                         record[target] = record.pop(source)
             return items
         output = []
+        append = output.append
+        moves = self._moves
         for record in items:
             try:
-                self._rename(record)
+                for source, pop, plain_target, put in moves:
+                    # a literal key (CSV header) first: the same answer pop() gives, without the call
+                    value = record.pop(source) if source in record else pop(record)
+                    if value is MISSING:
+                        continue
+                    if plain_target is not None:
+                        record[plain_target] = value
+                    else:
+                        put(record, value)
             except RecordError as failure:
                 self.reject(record, failure.message, **failure.details)
                 continue
-            output.append(record)
+            append(record)
         return output
-
-    def _rename(self, record: Record) -> None:
-        for pop, put in self._moves:
-            value = pop(record)
-            if value is not MISSING:
-                put(record, value)
 
 
 class Remove(RecordStep):
@@ -60,7 +73,7 @@ class Remove(RecordStep):
         super().__init__(params, context)
         paths = [parse(text) for text in params["fields"]]
         self._simple_keys = [p.key for p in paths if p.is_simple]
-        self._nested = [compile_popper(p.text) for p in paths if not p.is_simple]
+        self._nested = [(p.key, compile_popper(p.text)) for p in paths if not p.is_simple]
 
     def process_batch(self, items: list[Record]) -> list[Record]:
         keys, nested = self._simple_keys, self._nested
@@ -68,6 +81,9 @@ class Remove(RecordStep):
             for key in keys:
                 if key in record:
                     del record[key]
-            for pop in nested:
-                pop(record)
+            for key, pop in nested:
+                if key in record:  # a literal dotted key (CSV header): the same answer pop() gives
+                    del record[key]
+                else:
+                    pop(record)
         return items

@@ -34,12 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     _variables_options(run)
     run.add_argument("--limit", type=int, metavar="N", help="stop reading after N records (a test run)")
     run.add_argument("--log-level", choices=LOG_LEVELS, default="info")
-    run.add_argument(
-        "--full-extract", action="store_true", help="ignore the delta watermark and read everything"
-    )
-    run.add_argument(
-        "--batch-size", type=int, default=1000, metavar="N", help="records per batch (default 1000)"
-    )
+    run.add_argument("--full-extract", action="store_true", help="ignore the delta watermark and read everything")
+    run.add_argument("--batch-size", type=int, default=1000, metavar="N", help="records per batch (default 1000)")
     run.add_argument("--json", action="store_true", help="print the job status object as JSON on stdout")
 
     graph = commands.add_parser("graph", help="draw a dataflow's graph")

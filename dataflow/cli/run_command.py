@@ -67,9 +67,7 @@ def _table(counters: dict[str, dict[str, int]], title: str) -> Table:
 def _summary(status: dict[str, Any]) -> None:
     console = Console()
     console.print(_table(status["counters"], f"job {status['id']}: {status['status']}"))
-    console.print(
-        f"records read: {status['totalRecords']:,}; failed into the error file: {status['failedRecords']:,}"
-    )
+    console.print(f"records read: {status['totalRecords']:,}; failed into the error file: {status['failedRecords']:,}")
     if status.get("errorFile"):
         console.print(f"error file: {status['errorFile']}")
     if status.get("errorMessage"):

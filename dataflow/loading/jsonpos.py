@@ -158,9 +158,7 @@ class _Parser:
         if error.msg.startswith("Invalid control character"):
             char = self.text[error.pos]
             if char in "\r\n":
-                return self.fail(
-                    "unterminated string (a line break inside a string must be written \\n)", error.pos
-                )
+                return self.fail("unterminated string (a line break inside a string must be written \\n)", error.pos)
             return self.fail(f"control character U+{ord(char):04X} must be escaped in a string", error.pos)
         if error.msg.startswith("Invalid \\uXXXX"):
             backslash = self.text.rfind("\\", quote, error.pos + 1)

@@ -195,7 +195,6 @@ class _Builder:
         if isinstance(node, MappingNode):
             data_keys = (self.key(key_node) for key_node, _ in node.value)
             return [
-                ((*path, key), key_node, value)
-                for key, (key_node, value) in zip(data_keys, node.value, strict=True)
+                ((*path, key), key_node, value) for key, (key_node, value) in zip(data_keys, node.value, strict=True)
             ]
         return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
@@ -35,6 +36,7 @@ from dataflow.validation import ValidatedFlow
 
 DEBUG_SAMPLE = 3  # IdentitySync's debug level logs a batch of 3 records between steps
 TRACED_FAILURES_PER_STEP = 10
+PROGRESS_INTERVAL = 0.25  # seconds between progress updates
 _SECRET_ENV_SUFFIXES = ("SECRET", "PASSWORD", "TOKEN", "PRIVATE_KEY", "PASSPHRASE")
 
 
@@ -86,6 +88,7 @@ class Runner:
         self._sampled: set[tuple[str, str]] = set()
         self._traced_failures: dict[str, int] = {}
         self.failed_to_error_file = 0
+        self._last_progress = 0.0
 
     # public -------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
@@ -97,9 +100,7 @@ class Runner:
         status = "running"
         failure: str | None = None
         detail: str | None = None
-        job.trace.info(
-            f"job {job.job_id} started: dataflow '{self.flow.name}' (attempt {options.attempt_number})"
-        )
+        job.trace.info(f"job {job.job_id} started: dataflow '{self.flow.name}' (attempt {options.attempt_number})")
         try:
             self._build(job)
             self._execute()
@@ -154,9 +155,7 @@ class Runner:
         for step in self.flow.steps:
             info = self.validated.components[step.id]
             params = schemas.with_defaults(info.schema, step.params)
-            job.redactor.add(
-                *(str(params[name]) for name in schemas.secret_params(info.schema) if params.get(name))
-            )
+            job.redactor.add(*(str(params[name]) for name in schemas.secret_params(info.schema) if params.get(name)))
             try:
                 rendered = placeholders.render_params(params, job.placeholders, skip=info.cls.raw_params)
                 component = info.cls(rendered, StepContext(step.id, step.type, job))
@@ -188,7 +187,6 @@ class Runner:
                 if batch is None:
                     break
                 self._emit(step_id, batch)
-                self._report_progress()
         for step_id in order:
             component = self.components[step_id]
             if component.consumes is None:
@@ -205,6 +203,7 @@ class Runner:
 
     def _deliver(self, step_id: str, batch: list) -> None:
         self.job.check_cancelled()
+        self._report_progress(throttled=True)
         component = self.components[step_id]
         outputs = component.feed(batch)
         while True:
@@ -239,10 +238,7 @@ class Runner:
             return
         targets = self._error[step_id]
         if targets:
-            failed = [
-                self._with_error_details(step_id, item, message, details)
-                for item, message, details in rejected
-            ]
+            failed = [self._with_error_details(step_id, item, message, details) for item, message, details in rejected]
             self._fan_out(step_id, targets, failed)
             return
         for item, message, details in rejected:
@@ -280,9 +276,15 @@ class Runner:
             step_type = component.context.step_type if component else "?"
             raise StepFailure(step_id, step_type, problem) from problem
 
-    def _report_progress(self) -> None:
-        if self.options.on_progress is not None:
-            self.options.on_progress(self.counters())
+    def _report_progress(self, throttled: bool = False) -> None:
+        """Hand the counters to the progress display, at most a few times a second while data flows."""
+        if self.options.on_progress is None:
+            return
+        now = time.monotonic()
+        if throttled and now - self._last_progress < PROGRESS_INTERVAL:
+            return
+        self._last_progress = now
+        self.options.on_progress(self.counters())
 
     # status ---------------------------------------------------------------------------------------------
     def counters(self) -> dict[str, dict[str, int]]:

@@ -182,9 +182,7 @@ class ParseDsv(Parser):
         )
 
     @staticmethod
-    def _undecodable(
-        file: FileRef, first: int, last: int, row: list[str], charset: str
-    ) -> tuple[Record, str]:
+    def _undecodable(file: FileRef, first: int, last: int, row: list[str], charset: str) -> tuple[Record, str]:
         where = f"line {first}" if first == last else f"lines {first}-{last}"
         return (
             {"fileName": file.name, "line": first, "values": row},

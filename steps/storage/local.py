@@ -37,9 +37,7 @@ class ReadFiles(Reader):
         if not self._directory.is_dir():
             raise FatalError(f"directory not found: {self._directory}")
         found = [
-            entry
-            for entry in self._directory.iterdir()
-            if entry.is_file() and self._pattern.fullmatch(entry.name)
+            entry for entry in self._directory.iterdir() if entry.is_file() and self._pattern.fullmatch(entry.name)
         ]
         if self._sort_by == "name":
             found.sort(key=lambda entry: entry.name, reverse=self._descending)
