@@ -168,6 +168,10 @@ def _check_step(checker: _Checker, registry: Registry, step: Step) -> ComponentI
     except UnknownComponent as unknown:
         checker.at((*step.path, "type"), "unknown-type", str(unknown), step)
         return None
+    except Exception as broken:  # an installed component that cannot load (missing dependency, bad schema)
+        reason = f"{type(broken).__name__}: {broken}"
+        checker.at((*step.path, "type"), "component-load", f"component '{step.type}' cannot be loaded: {reason}", step)
+        return None
     params_path = (*step.path, "params")
     validator = schemas.validator_for(info.schema)
     for problem in schemas.problems(validator, step.params, noun="param"):

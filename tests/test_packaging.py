@@ -40,7 +40,7 @@ def test_wheel_ships_schemas_flows_and_entry_points(tmp_path: Path) -> None:
     for schema in (ROOT / "schemas" / "params").glob("*.json"):
         assert f"dataflow/_resources/schemas/params/{schema.name}" in names
     assert "dataflow/_resources/flows/local/accounts-to-silverpop-csv.yaml" in names
-    assert "[dataflow.components]" in declared and "field.rename = steps.field:Rename" in declared
+    assert "[dataflow.components]" in declared and "steps = steps.catalogue:COMPONENTS" in declared
     assert "dataflow = dataflow.cli.main:main" in declared
 
     target = tmp_path / "site"

@@ -239,3 +239,19 @@ def test_public_templates_only_miss_components_not_built_yet() -> None:
         for diagnostic in result.diagnostics:
             assert diagnostic.code == "unknown-type", diagnostic.format()
             assert diagnostic.step_id and diagnostic.line > 1
+
+
+def test_a_component_that_cannot_load_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    from dataflow.registry import default_registry
+    from dataflow.validation import validate_text
+
+    def broken_loader():
+        raise ImportError("No module named 'quickjs'")
+
+    registry = default_registry().extended({"record.evaluate": broken_loader})
+    text = '{"name": "x", "steps": [{"id": "js", "type": "record.evaluate", "params": {}}]}'
+    result = validate_text(text, "x.json", registry=registry)
+    assert [d.format() for d in result.diagnostics] == [
+        "x.json:1:52: step 'js' (record.evaluate): component 'record.evaluate' cannot be loaded: "
+        "ImportError: No module named 'quickjs' [/steps/0/type]"
+    ]
