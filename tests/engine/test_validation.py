@@ -252,6 +252,6 @@ def test_a_component_that_cannot_load_is_a_finding_not_a_crash(tmp_path: Path) -
     text = '{"name": "x", "steps": [{"id": "js", "type": "record.evaluate", "params": {}}]}'
     result = validate_text(text, "x.json", registry=registry)
     assert [d.format() for d in result.diagnostics] == [
-        "x.json:1:52: step 'js' (record.evaluate): component 'record.evaluate' cannot be loaded: "
+        "x.json:1:46: step 'js' (record.evaluate): component 'record.evaluate' cannot be loaded: "
         "ImportError: No module named 'quickjs' [/steps/0/type]"
     ]
