@@ -23,6 +23,7 @@ A record-level failure is reported with ``raise RecordError(...)`` from the per-
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from dataflow.counters import Counters
@@ -32,6 +33,15 @@ from dataflow.runtime.context import StepContext
 
 Kind = Literal["records", "files"]
 Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ParamProblem:
+    """A problem in a param found by ``Component.check_params``: where (path inside params) and what."""
+
+    path: tuple[str | int, ...]
+    message: str
+    offset: int | None = None  # index inside the string at ``path`` (e.g. the column in an expression)
 
 
 class Component:
@@ -44,6 +54,15 @@ class Component:
     fails: ClassVar[Kind | None] = None
     # Params whose strings are passed through as written (no ${...} placeholders): scripts, regexes.
     raw_params: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> Iterable[ParamProblem]:
+        """Checks a schema cannot express (an expression's syntax, a script that must compile), at load time.
+
+        Called only when the params passed their schema, with schema defaults filled in and placeholders not yet
+        rendered. Yield one ``ParamProblem`` per problem; ``offset`` points inside a string value.
+        """
+        return ()
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         self.params = params

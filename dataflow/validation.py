@@ -174,13 +174,44 @@ def _check_step(checker: _Checker, registry: Registry, step: Step) -> ComponentI
         return None
     params_path = (*step.path, "params")
     validator = schemas.validator_for(info.schema)
-    for problem in schemas.problems(validator, step.params, noun="param"):
+    found = list(schemas.problems(validator, step.params, noun="param"))
+    for problem in found:
         checker.at((*params_path, *problem.path), "params", problem.message, step, prefer_key=problem.at_key)
+    if not found:
+        _check_component_params(checker, step, info, params_path)
     for name, value in step.params.items():
         if name in info.cls.raw_params:
             continue
         _check_placeholders(checker, step, (*params_path, name), value)
     return info
+
+
+def _check_component_params(
+    checker: _Checker, step: Step, info: ComponentInfo, params_path: tuple[str | int, ...]
+) -> None:
+    try:
+        problems = list(info.cls.check_params(schemas.with_defaults(info.schema, step.params)))
+    except Exception as broken:  # a bug in the component's own check must not hide the rest of the report
+        checker.at(params_path, "params", f"params check failed: {type(broken).__name__}: {broken}", step)
+        return
+    for problem in problems:
+        path = (*params_path, *problem.path)
+        inside = None
+        if problem.offset is not None:
+            value = _value_at(step.params, problem.path)
+            if isinstance(value, str):
+                inside = (value, problem.offset)
+        checker.at(path, "params", problem.message, step, inside=inside)
+
+
+def _value_at(params: Any, path: tuple[str | int, ...]) -> Any:
+    node = params
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def _check_placeholders(checker: _Checker, step: Step, path: tuple[str | int, ...], value: Any) -> None:

@@ -40,6 +40,37 @@ def load_variables(args: argparse.Namespace) -> dict[str, Any]:
     return variables
 
 
+SITE_KEYS = {
+    "apiKey": "GIGYA_API_KEY",
+    "userKey": "GIGYA_USER_KEY",
+    "secret": "GIGYA_SECRET",
+    "dataCenter": "GIGYA_DATA_CENTER",
+    "baseUrl": "GIGYA_BASE_URL",
+}
+
+
+def site_environ(path: str | None, base: dict[str, str]) -> dict[str, str]:
+    """The environment with a ``--site`` file's connection settings laid over ``GIGYA_*``."""
+    environ = dict(base)
+    if not path:
+        return environ
+    try:
+        data, _ = read_document(Path(path))
+    except OSError as problem:
+        raise UsageError(f"cannot read --site {path}: {problem.strerror}") from problem
+    except DocumentSyntaxError as problem:
+        raise UsageError(f"{path}:{problem.line}:{problem.column}: {problem.message}") from problem
+    if not isinstance(data, dict):
+        raise UsageError(f"--site {path} must hold a mapping such as apiKey: ..., secret: ...")
+    unknown = sorted(set(data) - set(SITE_KEYS))
+    if unknown:
+        raise UsageError(f"--site {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(SITE_KEYS)}")
+    for key, name in SITE_KEYS.items():
+        if data.get(key) is not None:
+            environ[name] = str(data[key])
+    return environ
+
+
 def flow_files(paths: list[str]) -> list[Path]:
     files: list[Path] = []
     for text in paths:

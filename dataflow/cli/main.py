@@ -37,11 +37,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-extract", action="store_true", help="ignore the delta watermark and read everything")
     run.add_argument("--batch-size", type=int, default=1000, metavar="N", help="records per batch (default 1000)")
     run.add_argument("--json", action="store_true", help="print the job status object as JSON on stdout")
+    run.add_argument(
+        "--site",
+        metavar="FILE",
+        help="YAML/JSON file with the Gigya site connection (apiKey, userKey, secret, dataCenter, baseUrl); "
+        "overrides the GIGYA_* environment variables",
+    )
 
     graph = commands.add_parser("graph", help="draw a dataflow's graph")
     graph.add_argument("flow", metavar="FLOW")
     graph.add_argument("--format", choices=("mermaid", "dot"), default="mermaid")
     _variables_options(graph)
+
+    sandbox = commands.add_parser("sandbox", help="run a local stand-in for an external service (foreground)")
+    sandbox.add_argument("service", choices=("gigya", "silverpop"))
+    sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
+    sandbox.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
+    sandbox.add_argument("--seed", type=int, default=1, help="seed of the generated data")
+    sandbox.add_argument("--accounts", type=int, default=1000, help="how many accounts to generate")
+    sandbox.add_argument("--fault-rate", type=float, default=0.0, help="share of calls answered with a transient error")
+    sandbox.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every call")
 
     steps = commands.add_parser("steps", help="list the registered components and their params")
     steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
@@ -58,12 +73,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": run_command.run,
         "graph": commands.graph,
         "steps": commands.steps,
+        "sandbox": _sandbox,
     }
     try:
         return handlers[args.command](args)
     except commands.UsageError as problem:
         print(f"dataflow {args.command}: {problem}", file=sys.stderr)
         return 2
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    """Only the CLI starts a sandbox; the engine itself never imports one."""
+    from sandbox.cli import serve
+
+    return serve(args)
 
 
 if __name__ == "__main__":

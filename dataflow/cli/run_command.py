@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -14,7 +15,7 @@ from rich.live import Live
 from rich.table import Table
 
 from dataflow import jsonio
-from dataflow.cli.commands import load_valid
+from dataflow.cli.commands import load_valid, site_environ
 from dataflow.runtime.runner import Runner, RunOptions
 
 EXIT_SUCCEEDED, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -28,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
     if validated is None:
         return EXIT_INVALID
     console = Console(stderr=True)
+    environ = site_environ(args.site, dict(os.environ))
     options = RunOptions(
+        environ=environ,
         limit=args.limit,
         log_level=args.log_level,
         full_extract=args.full_extract,

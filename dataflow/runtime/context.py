@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,11 @@ class JobContext:
     redactor: Redactor
     limit: int | None = None
     full_extract: bool = False
+    # Start of the delta window for readers with a deltaField: the watermark (start of the last successful
+    # run), or the first-run window; None on a full extract (read everything).
+    delta_since: datetime | None = None
+    # Connection settings (GIGYA_API_KEY, ... from the environment or --site); secrets in it are redacted.
+    environ: Mapping[str, str] = field(default_factory=dict)
     batch_size: int = 1000
     cancel_event: threading.Event = field(default_factory=threading.Event)
     _taken: int = 0

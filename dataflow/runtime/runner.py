@@ -17,7 +17,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class RunOptions:
     limit: int | None = None
     log_level: str = "info"
     full_extract: bool = False
+    watermark: datetime | None = None  # start of the flow's last successful run, from the state store
+    first_run_window: timedelta = timedelta(hours=24)  # delta window when there is no watermark yet
     batch_size: int = 1000
     job_id: str | None = None
     attempt_number: int = 1
@@ -147,6 +149,8 @@ class Runner:
             redactor=redactor,
             limit=options.limit,
             full_extract=options.full_extract,
+            delta_since=None if options.full_extract else (options.watermark or start - options.first_run_window),
+            environ=options.environ,
             batch_size=options.batch_size,
             cancel_event=options.cancel_event,
         )
@@ -321,6 +325,7 @@ class Runner:
             "attemptNumber": self.options.attempt_number,
             "logLevel": self.options.log_level,
             "fullExtract": self.options.full_extract,
+            "deltaSince": iso(job.delta_since) if job.delta_since else None,
             "limit": self.options.limit,
             "totalRecords": total,
             "failedRecords": self.failed_to_error_file,
