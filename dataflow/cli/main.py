@@ -29,8 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json"), default="text")
     _variables_options(validate)
 
-    run = commands.add_parser("run", help="run a dataflow once (exit 0 succeeded, 1 failed, 2 invalid)")
-    run.add_argument("flow", metavar="FLOW", help="a flow file")
+    run = commands.add_parser(
+        "run", help="run a dataflow once (exit 0 succeeded, 1 failed, 2 invalid, 3 refused: already running)"
+    )
+    run.add_argument("flow", metavar="FLOW", help="a flow file, or the name or id of a stored flow")
+    run.add_argument("--draft", action="store_true", help="run the stored draft instead of the published flow")
     _variables_options(run)
     run.add_argument("--limit", type=int, metavar="N", help="stop reading after N records (a test run)")
     run.add_argument("--log-level", choices=LOG_LEVELS, default="info")
@@ -61,14 +64,23 @@ def build_parser() -> argparse.ArgumentParser:
     steps = commands.add_parser("steps", help="list the registered components and their params")
     steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
     steps.add_argument("--json", action="store_true")
+    from dataflow.cli import flows_command, jobs_command, schedule_command
+
+    flows_command.add_parser(commands)
+    jobs_command.add_parser(commands)
+    schedule_command.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from dataflow.cli import commands, run_command
+    from dataflow.cli import commands, flows_command, jobs_command, run_command, schedule_command
 
     handlers = {
+        "flows": flows_command.run,
+        "jobs": jobs_command.run,
+        "schedule": schedule_command.run,
+        "scheduler": schedule_command.scheduler,
         "validate": commands.validate,
         "run": run_command.run,
         "graph": commands.graph,

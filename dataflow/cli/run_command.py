@@ -15,38 +15,49 @@ from rich.live import Live
 from rich.table import Table
 
 from dataflow import jsonio
-from dataflow.cli.commands import load_valid, site_environ
-from dataflow.runtime.runner import Runner, RunOptions
+from dataflow.cli.commands import load_variables, print_diagnostics, site_environ
+from dataflow.cli.context import job_service
+from dataflow.errors import FlowInvalid
+from dataflow.runtime.jobs import JobRequest, resolve
+from dataflow.store import AlreadyRunning
 
-EXIT_SUCCEEDED, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+EXIT_SUCCEEDED, EXIT_FAILED, EXIT_INVALID, EXIT_REFUSED = 0, 1, 2, 3
 
 
 def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         print("dataflow run: --limit must be 0 or more", file=sys.stderr)
         return EXIT_INVALID
-    validated = load_valid(args)
-    if validated is None:
+    service = job_service(site_environ(args.site, dict(os.environ)))
+    try:
+        target = resolve(service.store, args.flow, load_variables(args), draft=args.draft)
+    except FlowInvalid as invalid:
+        print_diagnostics(invalid.diagnostics)
         return EXIT_INVALID
-    console = Console(stderr=True)
-    environ = site_environ(args.site, dict(os.environ))
-    options = RunOptions(
-        environ=environ,
+    except LookupError as missing:
+        print(f"dataflow run: {missing.args[0]}", file=sys.stderr)
+        return EXIT_INVALID
+    request = JobRequest(
+        target=target,
         limit=args.limit,
         log_level=args.log_level,
         full_extract=args.full_extract,
         batch_size=max(1, args.batch_size),
     )
-    runner = Runner(validated, options)
+    console = Console(stderr=True)
     live = Live(console=console, refresh_per_second=4, transient=True) if console.is_terminal else None
     if live is not None:
-        options.on_progress = lambda counters: live.update(_table(counters, "running"))
-    with _killed_on_signals(runner):
-        if live is not None:
-            with live:
-                status = runner.run()
-        else:
-            status = runner.run()
+        request.on_progress = lambda counters: live.update(_table(counters, "running"))
+    try:
+        with _killed_on_signals(request.cancel_event):
+            if live is not None:
+                with live:
+                    status = service.run(request)
+            else:
+                status = service.run(request)
+    except AlreadyRunning as busy:
+        print(f"dataflow run: refused: {busy}", file=sys.stderr)
+        return EXIT_REFUSED
     if args.json:
         print(jsonio.dumps_pretty(status))
     else:
@@ -79,10 +90,10 @@ def _summary(status: dict[str, Any]) -> None:
 
 
 class _killed_on_signals:
-    """SIGTERM (and a second Ctrl-C) mark the job killed instead of leaving it running forever."""
+    """SIGTERM marks the job killed (and lets it close its files) instead of leaving it running forever."""
 
-    def __init__(self, runner: Runner) -> None:
-        self.runner = runner
+    def __init__(self, cancel: threading.Event) -> None:
+        self.cancel = cancel
         self._previous: Any = None
 
     def __enter__(self) -> None:
@@ -90,7 +101,7 @@ class _killed_on_signals:
             self._previous = signal.signal(signal.SIGTERM, self._handle)
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        self.runner.options.cancel_event.set()
+        self.cancel.set()
 
     def __exit__(self, *exc: object) -> None:
         if self._previous is not None:
