@@ -91,13 +91,15 @@ class RecordScript:
         if self._start is not None and not self.sandbox.is_fresh:
             return
         sandbox = self.sandbox
+        sandbox.reset()  # a half-loaded context is never reused
         sandbox.call(sandbox.eval(PRELUDE), self.log_budget)
-        self._start = sandbox.eval("__df_entry.start")
-        self._partial = sandbox.eval("__df_entry.partial")
+        start = sandbox.eval("__df_entry.start")
+        partial = sandbox.eval("__df_entry.partial")
         sandbox.eval("delete globalThis.__df_entry")
         sandbox.eval(self.source)
         if sandbox.eval("typeof process") != "function":
             raise ScriptCompileError(NO_PROCESS)
+        self._start, self._partial = start, partial
         self.contexts_created += 1
 
     def _reset(self, outcome: Outcome, why: str) -> None:

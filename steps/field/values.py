@@ -146,7 +146,7 @@ def compile_substitution(item: dict[str, Any]) -> Substitute:
         at = failure.pos if failure.pos is not None else len(regex)
         offset = origin[at] if at < len(origin) else len(item["regex"])
         raise _Bad("regex", f"invalid regex: {failure.msg}", offset) from None
-    template, literal = _python_template(item["replacement"], pattern)
+    template, literal = _python_template(item.get("replacement", ""), pattern)
     if not _can_match_empty_and_text(pattern):
         return partial(pattern.sub, template)
     if literal is None:
