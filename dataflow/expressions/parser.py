@@ -78,7 +78,7 @@ class _Parser:
             return ExpressionError(_UNSUPPORTED[token.text], token.offset)
         if token.kind == "name" and token.text in _STATEMENT_WORDS:
             return ExpressionError(f"'{token.text}' is not supported: only expressions, not statements", token.offset)
-        found = "end of expression" if token.kind == "end" else f"'{token.text}'"
+        found = {"end": "end of expression", "str": token.text}.get(token.kind, f"'{token.text}'")
         return ExpressionError(f"{expected}, found {found}" if expected else f"unexpected {found}", token.offset)
 
     def starts_operand(self, token: Token) -> bool:
@@ -95,7 +95,8 @@ class _Parser:
         node = self.conditional()
         if self.token.kind != "end":
             if self.at(":"):
-                raise ExpressionError("unexpected ':' (namespace functions such as ns:f() are not supported)", 0)
+                message = "unexpected ':' (namespace functions such as ns:f() are not supported)"
+                raise ExpressionError(message, self.token.offset)
             raise self.unexpected("expected an operator or the end of the expression")
         return node
 
@@ -180,10 +181,10 @@ class _Parser:
     def arguments(self, closing: str) -> tuple[nodes.Node, ...]:
         items: list[nodes.Node] = []
         while not self.at(closing):
-            items.append(self.conditional())
-            if self.at("...") and closing == "]":
+            if closing == "]" and self.at("..."):
                 self.advance()  # JEXL's "[1, 2, ...]" asks for a list rather than an array: the same here
                 break
+            items.append(self.conditional())
             if not self.at(","):
                 break
             self.advance()

@@ -33,10 +33,10 @@ OPERATORS = (
 )  # fmt: skip
 _NUMBER = re.compile(
     r"0[xX](?P<hex>[0-9a-fA-F]+)[lLhH]?"
-    r"|(?P<float>\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)[fFdDbB]?"
-    r"|(?P<int>\d+)(?P<suffix>[lLhHfFdDbB]?)"
+    r"|(?P<float>[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)[fFdDbB]?"
+    r"|(?P<int>[0-9]+)(?P<suffix>[lLhHfFdDbB]?)"
 )
-_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_NAME = re.compile(r"(?:[^\W\d]|\$)(?:\w|\$)*")  # Java identifiers: Unicode letters, digits, _ and $
 _SPACE = re.compile(r"(?:\s+|//[^\n]*|##[^\n]*|/\*.*?\*/)+", re.DOTALL)
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "\\": "\\"}
 
@@ -57,16 +57,14 @@ def tokenize(text: str) -> list[Token]:
         if char in "'\"":
             value, end = _read_string(text, index)
             tokens.append(Token("str", text[index:end], value, index))
-        elif char.isdigit():
+        elif "0" <= char <= "9":
             match = _NUMBER.match(text, index)
             assert match is not None
             tokens.append(Token("num", match.group(), _number_value(match), index))
             end = match.end()
-            if end < length and (text[end].isalnum() or text[end] in "_$"):
+            if end < length and _NAME.match(text, end):
                 raise ExpressionError(f"malformed number '{text[index : end + 1]}'", index)
-        elif char.isalpha() or char in "_$":
-            match = _NAME.match(text, index)
-            assert match is not None
+        elif (match := _NAME.match(text, index)) is not None:
             word = match.group()
             end = match.end()
             tokens.append(Token("word" if word in KEYWORDS else "name", word, word, index))

@@ -6,11 +6,13 @@ values are mostly strings (CSV) or JSON:
 - truth: null, ``false``, ``0``, NaN, ``''`` and the string ``'false'`` are false; anything else is true
   (an empty list or map too, as in Java);
 - ``==``: null equals only null; a boolean against a string compares with ``'true'``/``'false'``; when one
-  side is a number the other is read as a number if it can be (``'18' == 18``), else both as text;
+  side is a number the other is read as a number if it can be (``'18' == 18``; surrounding spaces are
+  ignored), else both as text, so ``0 == ''`` is false (Apache reads ``''`` as 0 there; a handicap of 0 is
+  not "empty");
 - ``< <= > >=``: numbers if either side is a number and both read as numbers, else text; two strings
   compare as text (``'10' < '9'``, as in JEXL); a null operand makes the comparison false;
 - ``+``: text concatenation when either side is a string (null reads as ``''``), else numeric addition;
-- ``- * / %`` and ``+`` on non-strings: null reads as 0, booleans as 1/0, numeric strings as numbers;
+- ``- * / %`` and ``+`` on non-strings: null and ``''`` read as 0, booleans as 1/0, numeric strings as numbers;
   integers stay integers (``7 / 2`` is ``3``, Java's truncating division); dividing by zero fails the record.
 """
 
@@ -96,8 +98,6 @@ def as_number(value: Any) -> int | float | None:
         return int(value)
     if kind is str:
         text = value.strip()
-        if not text:
-            return 0  # JEXL reads '' as 0
         if _INTEGER.fullmatch(text):
             return int(text)
         if _DECIMAL.fullmatch(text):
@@ -168,7 +168,7 @@ def operand(value: Any, symbol: str) -> int | float:
     kind = type(value)
     if kind is int or kind is float:
         return value
-    if value is None:
+    if value is None or (kind is str and not value.strip()):
         return 0
     number = as_number(value)
     if number is None:

@@ -22,7 +22,8 @@ from dataflow.scripting.errors import (
     ScriptThreadError,
     ScriptTimeout,
 )
-from dataflow.scripting.records import Failure, Outcome, RecordScript
+from dataflow.scripting.outcome import Failure, Outcome
+from dataflow.scripting.records import RecordScript
 from dataflow.scripting.sandbox import Sandbox
 from dataflow.scripting.source import ScriptSourceError, check_script, decode_script, encode_script
 

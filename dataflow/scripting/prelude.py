@@ -26,6 +26,7 @@ PRELUDE = r"""
 (function __df_install(logBudget) {
   "use strict";
   var parse = JSON.parse, stringify = JSON.stringify, isArray = Array.isArray;
+  var EngineError = InternalError, PromiseType = Promise;  // captured before the user's script can shadow them
   var MAX_LINE = 2000;
   var ctx = {};
   var records = null, index = 0, done = 0, phase = "idle";
@@ -34,13 +35,14 @@ PRELUDE = r"""
   var extra = null, refused = null, active = false;
 
   function __df_kind(value) {
+    if (value instanceof PromiseType) return "a Promise (there is no event loop: process() must not be async)";
     return value === null ? "null" : isArray(value) ? "an array" : "a " + typeof value;
   }
   function __df_isRecord(value) {
-    return typeof value === "object" && value !== null && !isArray(value);
+    return typeof value === "object" && value !== null && !isArray(value) && !(value instanceof PromiseType);
   }
   function __df_isOom(e) {
-    return e instanceof InternalError && e.message === "out of memory";
+    return e instanceof EngineError && e.message === "out of memory";
   }
   function __df_text(value) {
     if (typeof value === "string") return value;
@@ -82,7 +84,9 @@ PRELUDE = r"""
   var next = Object.freeze({ accept: function __df_next(record) {
     if (!active) throw new Error("next.accept() was called outside process()");
     if (record === null || record === undefined) return;
-    if (!__df_isRecord(record)) throw new TypeError("next.accept() takes a record (an object), not " + __df_kind(record));
+    if (!__df_isRecord(record)) {
+      throw new TypeError("next.accept() takes a record (an object), not " + __df_kind(record));
+    }
     (extra || (extra = [])).push(record);
   }});
   var error = Object.freeze({ accept: function __df_error(record, original) {
@@ -101,11 +105,15 @@ PRELUDE = r"""
         many = [];
         for (j = 0; j < result.length; j++) {
           if (result[j] === null || result[j] === undefined) continue;
-          if (!__df_isRecord(result[j])) throw new TypeError("process() returned an array holding " + __df_kind(result[j]) + "; expected records (objects)");
+          if (!__df_isRecord(result[j])) {
+            throw new TypeError("process() returned an array holding " + __df_kind(result[j]) +
+              "; expected records (objects)");
+          }
           many.push(result[j]);
         }
       } else if (result !== null && result !== undefined && !__df_isRecord(result)) {
-        throw new TypeError("process() returned " + __df_kind(result) + "; expected a record (an object), an array of records, null or undefined");
+        throw new TypeError("process() returned " + __df_kind(result) +
+          "; expected a record (an object), an array of records, null or undefined");
       }
     } catch (e) {
       active = false;
@@ -129,7 +137,9 @@ PRELUDE = r"""
       if (!bad[owner]) { bad[owner] = true; failures.push([owner, "json", String(e), 0]); }
     }
     for (j = 0; j < emitted.length; j++) { try { stringify(emitted[j]); } catch (e) { __df_mark(owners[j], e); } }
-    for (j = 0; j < rejects.length; j++) { try { stringify(rejects[j][0]); } catch (e) { __df_mark(rejects[j][1], e); } }
+    for (j = 0; j < rejects.length; j++) {
+      try { stringify(rejects[j][0]); } catch (e) { __df_mark(rejects[j][1], e); }
+    }
     for (j = 0; j < emitted.length; j++) if (!bad[owners[j]]) { keepE.push(emitted[j]); keepO.push(owners[j]); }
     for (j = 0; j < rejects.length; j++) if (!bad[rejects[j][1]]) keepR.push(rejects[j]);
     emitted = keepE; owners = keepO; rejects = keepR;

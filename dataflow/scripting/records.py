@@ -17,7 +17,6 @@ not let a slow record be blamed for its chunk-mates' time, nor a runaway record 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from dataflow import jsonio
@@ -29,6 +28,7 @@ from dataflow.scripting.errors import (
     ScriptThreadError,
     ScriptTimeout,
 )
+from dataflow.scripting.outcome import Failure, Outcome, failure_reason, script_rejection
 from dataflow.scripting.prelude import PRELUDE
 from dataflow.scripting.sandbox import Sandbox
 
@@ -39,36 +39,10 @@ CHUNK_SHARE = 0.1  # a chunk should take this share of the time limit
 CHUNK_BYTES_SHARE = 8  # a chunk's JSON may take at most 1/8 of the memory limit
 
 
-@dataclass
-class Failure:
-    """A record (``None`` for the end-of-stream call) that goes down the error path, and why."""
-
-    record: Any
-    reason: str
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Outcome:
-    emitted: list[dict[str, Any]] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    logs: list[tuple[str, str]] = field(default_factory=list)  # (level, text) from logger.*
-    dropped_logs: int = 0  # logger lines over the budget
-    notices: list[str] = field(default_factory=list)  # what the sandbox did on its own (context re-created)
-
-
-def failure_reason(kind: str, message: str, line: int | None = None, memory_limit_mb: int = 0) -> str:
-    if kind == "oom":
-        return ScriptOutOfMemory(memory_limit_mb).message
-    if kind == "json":
-        return f"script error: the record it produced cannot be turned into JSON: {message}"
-    return f"script error: {message}" + (f" (line {line})" if line else "")
-
-
 class RecordScript:
     """The compiled script and its context; ``ctx`` lives inside the context, across ``run`` calls."""
 
-    def __init__(self, source: str, time_limit_ms: int = 1000, memory_limit_mb: int = 64, log_lines: int = 100):
+    def __init__(self, source: str, time_limit_ms: int = 1000, memory_limit_mb: int = 64, log_lines: int = 100) -> None:
         self.source = source
         self.sandbox = Sandbox(time_limit_ms, memory_limit_mb)
         self.log_budget = log_lines  # what is left of it, across context re-creations
@@ -124,8 +98,11 @@ class RecordScript:
         return outcome
 
     def _next_chunk(self, records: list[dict[str, Any]], position: int) -> tuple[list[Any], str]:
-        size = self._cap if self._per_record is None else int(CHUNK_SHARE * self.sandbox.time_limit_ms / 1000 / self._per_record)
-        size = max(1, min(size, self._cap, FIRST_CHUNK if self._per_record is None else MAX_CHUNK))
+        if self._per_record is None:
+            size = min(FIRST_CHUNK, self._cap)
+        else:
+            size = min(int(CHUNK_SHARE * self.sandbox.time_limit_ms / 1000 / self._per_record), self._cap)
+        size = max(1, size)
         chunk = records[position : position + size]
         payload = jsonio.dumps(chunk)
         while len(payload) > self.sandbox.memory_limit_bytes // CHUNK_BYTES_SHARE and len(chunk) > 1:
@@ -144,7 +121,9 @@ class RecordScript:
         except ScriptError as problem:
             return self._recover(chunk, problem, outcome)
         elapsed = time.process_time() - started
-        self._per_record = elapsed / len(chunk) if self._per_record is None else 0.7 * self._per_record + 0.3 * elapsed / len(chunk)
+        self._per_record = (
+            elapsed / len(chunk) if self._per_record is None else 0.7 * self._per_record + 0.3 * elapsed / len(chunk)
+        )
         self._cap = min(MAX_CHUNK, self._cap * 2)
         settled, out_of_memory = self._absorb(jsonio.loads(reply), chunk, outcome)
         if out_of_memory:
@@ -184,7 +163,10 @@ class RecordScript:
 
     def _check_heap(self, outcome: Outcome) -> None:
         if self.sandbox.memory_used() > self.sandbox.memory_limit_bytes // 2:
-            self._reset(outcome, f"the script still held over half of its {self.sandbox.memory_limit_mb} MB after running out of memory")
+            self._reset(
+                outcome,
+                f"the script still held over half of its {self.sandbox.memory_limit_mb} MB after running out of memory",
+            )
 
     def _absorb(self, reply: dict[str, Any], chunk: list[Any], outcome: Outcome) -> tuple[int, bool]:
         """Add a reply's results to ``outcome``; returns (records settled, whether one ran out of memory)."""
@@ -200,21 +182,8 @@ class RecordScript:
             reason = failure_reason(kind, message, line, self.sandbox.memory_limit_mb)
             failed.append((index, Failure(chunk[index], reason)))
         for record, index in reply["x"]:
-            failed.append((index, _script_rejection(record if record is not None else chunk[index])))
+            failed.append((index, script_rejection(record if record is not None else chunk[index])))
         if failed:
             failed.sort(key=lambda pair: pair[0])
             outcome.failures.extend(failure for _, failure in failed)
         return reply["n"], out_of_memory
-
-
-def _script_rejection(record: Any) -> Failure:
-    """``error.accept(newRecord, original)``: the reason comes from ``newRecord._errorDetails`` when given."""
-    details: dict[str, Any] = {}
-    reason = "rejected by the script"
-    given = record.get("_errorDetails") if isinstance(record, dict) else None
-    if isinstance(given, dict):
-        message = given.get("errorMessage")
-        if isinstance(message, str) and message:
-            reason = message
-        details = {key: value for key, value in given.items() if key not in ("errorMessage", "stepId")}
-    return Failure(record, reason, details)

@@ -99,6 +99,21 @@ class Sandbox:
         except (_quickjs.JSException, _quickjs.StackOverflow) as problem:
             raise self._translate(problem, compiling=False) from None
 
+    def run_jobs(self, limit: int = 100) -> int:
+        """Run queued promise jobs (at most ``limit``); returns how many ran.
+
+        Record calls never do this: scripts get no event loop, so ``async``/``then`` work is not supported.
+        It exists to observe what a promise settles to (e.g. that ``import('fs')`` is rejected).
+        """
+        context = self._get()
+        ran = 0
+        try:
+            while ran < limit and context.execute_pending_job():
+                ran += 1
+        except (_quickjs.JSException, _quickjs.StackOverflow) as problem:
+            raise self._translate(problem, compiling=False) from None
+        return ran
+
     def memory_used(self) -> int:
         """Bytes in use on the context's heap (walks the heap: call it on rare paths only)."""
         if self._context is None:

@@ -48,10 +48,14 @@ def encode_script(source: str) -> str:
 def describe_load_problem(problem: ScriptError) -> str:
     """One sentence for a ``ParamProblem``: what is wrong and where in the decoded script."""
     if isinstance(problem, ScriptCompileError):
-        where = ""
-        if problem.line is not None:
-            where = f" (line {problem.line}" + (f", column {problem.column}" if problem.column else "") + ")"
-        return f"the script does not compile: {problem.message}{where}" if where or "SyntaxError" in problem.message else problem.message
+        if problem.line is None:  # the script compiled but defines no process()
+            return (
+                problem.message
+                if "SyntaxError" not in problem.message
+                else f"the script does not compile: {problem.message}"
+            )
+        column = f", column {problem.column}" if problem.column else ""
+        return f"the script does not compile: {problem.message} (line {problem.line}{column})"
     if isinstance(problem, (ScriptTimeout, ScriptOutOfMemory)):
         return f"{problem.message} while loading"
     line = problem.line if isinstance(problem, ScriptRuntimeError) else None

@@ -40,6 +40,8 @@ class RequestInfo:
     """Scheme and host of an absolute-form request line (a client going through a proxy)."""
     target_host: str | None = None
     client_ip: str = "127.0.0.1"
+    malformed: bool = False
+    """The body could not be parsed (400001)."""
 
 
 @dataclass

@@ -22,6 +22,7 @@ DATA_END_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z: no generated timestamp 
 _UID_ODD = 0x9E3779B97F4A7C15
 _UID_ODD_INV = pow(_UID_ODD, -1, 1 << 64)
 _POOL = 1024
+LIST_VALUED = frozenset({"loginIDs.emails"})  # fast fields whose document value is an array
 _DAYS: dict[int, str] = {}
 
 
@@ -101,7 +102,7 @@ class AccountGenerator:
         city, h = region[4][h % len(region[4])], h // len(region[4])
         zip_roll = h % 100_000_000
         created = DATA_START_MS + i * self._span + h2 % self._span
-        h2 //= self._span
+        h2 = mix(h2 ^ 0x2545F4914F6CDD1D)  # fresh bits: the jitter may have used most of the first 64
         roll, h2 = (h2 % 10_000) / 10_000, h2 // 10_000
         updated = created + int((DATA_END_MS - created) * roll * (2 - roll))
         roll, h2 = (h2 % 10_000) / 10_000, h2 // 10_000
@@ -143,10 +144,11 @@ class AccountGenerator:
             phones.append({"type": "mobile", "number": f"{region[3]} {(h3 >> 8) % 900 + 100} {(h3 >> 20) % 10**7:07d}"})
             if h3 % 7 == 0:
                 phones.append({"type": "home", "number": f"{region[3]} {(h3 >> 40) % 10**8:08d}"})
+        interest_shifts = range(48, 48 + 4 * ((h3 >> 60) % 3), 4)
         subscriptions = {}
         for bit, name in enumerate(W.NEWSLETTERS):
             subscribed = bool(subscribed_bits >> bit & 1) if bit else bool(subscribed_bits & 1 or subscribed_bits == 6)
-            state = fast_iso(created + (updated - created) * (bit + 1) // 4)
+            state = (login_iso, updated_iso, created_iso)[bit]
             subscriptions[name] = {
                 "email": {
                     "isSubscribed": subscribed,
@@ -178,7 +180,9 @@ class AccountGenerator:
             "socialProviders": W.SOCIAL_PROVIDERS[h3 % len(W.SOCIAL_PROVIDERS)],
             "regSource": W.REG_SOURCES[(h3 >> 3) % len(W.REG_SOURCES)],
             "loginIDs": {"emails": [email], "unverifiedEmails": []},
-            "emails": {"verified": [email], "unverified": []} if is_verified else {"verified": [], "unverified": [email]},
+            "emails": {"verified": [email], "unverified": []}
+            if is_verified
+            else {"verified": [], "unverified": [email]},
             "lastLoginLocation": {"country": region[1], "city": city},
             "profile": {
                 "email": email,
@@ -200,14 +204,19 @@ class AccountGenerator:
                 "subscribed": "true" if subscriptions["newsletterWeekly"]["email"]["isSubscribed"] else "false",
                 "loyaltyTier": tier,
                 "points": (h3 >> 44) % 5000,
-                "interests": [W.INTERESTS[(h3 >> s) % len(W.INTERESTS)] for s in range(48, 48 + 4 * ((h3 >> 60) % 3), 4)],
+                "interests": [W.INTERESTS[(h3 >> shift) % len(W.INTERESTS)] for shift in interest_shifts],
                 "terms": True,
             },
             "subscriptions": subscriptions,
             "preferences": {
-                "terms": {"tos": {"isConsentGranted": True, "docDate": "2019-01-01T00:00:00.000Z",
-                                  "lastConsentModified": created_iso}},
-            },  # fmt: skip
+                "terms": {
+                    "tos": {
+                        "isConsentGranted": True,
+                        "docDate": "2019-01-01T00:00:00.000Z",
+                        "lastConsentModified": created_iso,
+                    }
+                },
+            },
         }
         for key in ("registered", "registeredTimestamp", "verified", "verifiedTimestamp"):
             if account[key] is None:

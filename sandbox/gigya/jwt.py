@@ -62,7 +62,7 @@ def rsa_public_numbers(pem: str) -> tuple[int, int]:
     tag, body, _ = _der_read(der, 0)
     if tag != 0x30:
         raise JwtError("public key is not a DER sequence")
-    first_tag, first, after = _der_read(body, 0)
+    first_tag, _, after = _der_read(body, 0)
     if first_tag == 0x30:  # SubjectPublicKeyInfo: AlgorithmIdentifier, then a BIT STRING holding PKCS#1
         bit_tag, bits, _ = _der_read(body, after)
         if bit_tag != 0x03:

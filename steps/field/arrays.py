@@ -69,7 +69,7 @@ class ArrayExtract(RecordStep):
     and, with ``generateKey``, a key in ``keyField`` (``_key``): the propagation values and the element's index
     joined by ``_`` (``u1_0``), or, without propagation fields, a stable hash of the source record and the
     index. Null elements are skipped (the index still counts them). A lone object or scalar counts as a
-    one-element array; a missing, null or empty array emits nothing and the record counts as filtered.
+    one-element array; a missing, null, empty (or ``""``) array emits nothing and the record counts as filtered.
     """
 
     type: ClassVar[str] = "field.array.extract"
@@ -95,7 +95,7 @@ class ArrayExtract(RecordStep):
     def process(self, record: Record) -> list[Record]:
         key = self._key
         values = record[key] if key in record else self._get(record)
-        if values is MISSING or values is None or values == []:
+        if values is MISSING or values is None or values == [] or values == "":  # "": an empty CSV cell
             return []
         if type(values) is not list:
             values = [values]

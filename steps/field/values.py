@@ -398,33 +398,38 @@ class DateFormat(RecordStep):
     def check_params(cls, params: dict[str, Any]) -> Iterator[ParamProblem]:
         now = utc_now()
         for index, item in enumerate(params["fields"]):
-            try:
-                cls._compile(item, now)
-            except _Bad as bad:
+            for bad in cls._compile(item, now)[2]:
                 yield ParamProblem(("fields", index, bad.key), bad.message, bad.offset)
 
     @staticmethod
-    def _compile(item: dict[str, Any], now: datetime) -> tuple[Reader, Writer]:
+    def _compile(item: dict[str, Any], now: datetime) -> tuple[Reader | None, Writer | None, list[_Bad]]:
+        """The reader and writer of one item, and every problem found on the way."""
+        problems: list[_Bad] = []
+        reader = writer = None
         try:
             zone = zone_named(item.get("timezone") or "UTC")
         except (KeyError, ValueError):
             message = f"unknown time zone '{item.get('timezone')}' (use e.g. UTC, Europe/Paris, +02:00)"
-            raise _Bad("timezone", message) from None
+            problems.append(_Bad("timezone", message))
+            zone = UTC  # go on, to check the patterns too
         try:
             reader = compile_reader(item.get("inputFormat"), zone, now)
         except PatternError as bad:
-            raise _Bad("inputFormat", f"invalid date pattern: {bad.message}", bad.offset) from None
+            problems.append(_Bad("inputFormat", f"invalid date pattern: {bad.message}", bad.offset))
         try:
             writer = compile_writer(item["format"], zone)
         except PatternError as bad:
-            raise _Bad("format", f"invalid date pattern: {bad.message}", bad.offset) from None
-        return reader, writer
+            problems.append(_Bad("format", f"invalid date pattern: {bad.message}", bad.offset))
+        return reader, writer, problems
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
-        self._fields = []
+        self._fields: list[tuple[str, str, Any, Any, Reader, Writer]] = []
         for item in params["fields"]:
-            reader, writer = self._compile(item, context.job.now)
+            reader, writer, problems = self._compile(item, context.job.now)
+            if problems:  # validation reports these before a job builds the step
+                raise ValueError(f"param fields.{problems[0].key}: {problems[0].message}")
+            assert reader is not None and writer is not None
             text = item["field"]
             self._fields.append((text, parse(text).key, compile_getter(text), compile_setter(text), reader, writer))
 

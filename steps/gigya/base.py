@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from dataflow.component import Component
+from dataflow.errors import FatalError
 from steps.gigya.client import GigyaClient
+from steps.gigya.pool import Workers
 from steps.gigya.retry import DEFAULT_BASE_DELAY, DEFAULT_RETRIES, RetryPolicy
 from steps.gigya.settings import resolve
 
@@ -22,16 +24,30 @@ class GigyaStep(Component):
     # The param that says how many calls may be in flight at once (writers: maxConnections; readers and
     # lookups: maxConcurrency, as IdentitySync names them).
     concurrency_param: ClassVar[str] = "maxConnections"
+    # Per-record steps (writers, lookups) spread a batch over a thread pool; readers page sequentially.
+    pooled: ClassVar[bool] = True
 
     client: GigyaClient | None = None
+    workers: Workers | None = None
 
     @property
     def concurrency(self) -> int:
         return max(1, int(self.params.get(self.concurrency_param) or 1))
 
     def open(self) -> None:
-        """Resolve the site and build the client; no call yet, but missing credentials fail the job here."""
-        settings = resolve(self.params, self.context.job.environ)
+        """Resolve the site and build the client, without calling Gigya yet.
+
+        A site with no credentials is reported on the first call, not here: a step that never receives a record
+        (an empty delta) has nothing to send, and tools that build components without a site can still do so.
+        """
+        self._unusable: FatalError | None = None
+        try:
+            settings = resolve(self.params, self.context.job.environ)
+        except FatalError as problem:
+            self._unusable = problem
+            if self.pooled:
+                self.workers = Workers(self.concurrency, self.context.step_id)
+            return
         self.context.job.redactor.add(settings.secret, settings.private_key)
         retry = RetryPolicy(
             retries=int(self.params.get("maxRetries", DEFAULT_RETRIES)),
@@ -44,17 +60,28 @@ class GigyaStep(Component):
             cancel=self.context.job.cancel_event,
             log=self._log,
         )
+        if self.pooled:
+            self.workers = Workers(self.concurrency, self.context.step_id)
         self.context.info(f"Gigya site: {settings.describe()}")
 
+    @property
+    def site(self) -> GigyaClient:
+        """The client; raises the ``FatalError`` that says what is missing when the site is not usable."""
+        if self.client is None:
+            raise getattr(self, "_unusable", None) or FatalError("the step was not opened")
+        return self.client
+
     def close(self) -> None:
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
         if self.client is not None:
             self.context.info(self.client.summary())
             self.client.close()
             self.client = None
 
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        assert self.client is not None, "the step was not opened"
-        return self.client.call(method, params)
+        return self.site.call(method, params)
 
     def _log(self, level: str, message: str) -> None:
         self.context.job.trace.log(level, message, self.context.step_id)

@@ -89,7 +89,8 @@ class GigyaClient:
             code = int(response.get("errorCode") or 0)
             if code == 0:
                 return response
-            if code in errors.FATAL:
+            if code in errors.FATAL or (code == errors.UNAUTHORIZED_USER and not (params or {}).get("UID")):
+                # 403005 names an unknown UID when the call is about one, else the caller's own user key
                 raise errors.GigyaAuthError(method, response, self.settings.describe())
             if code == errors.INVALID_DATA_CENTER and not rerouted and self._reroute(response):
                 rerouted, attempt = True, attempt - 1

@@ -33,6 +33,7 @@ FATAL = {
     403007: "permission denied for this user key",
     403010: "invalid secret",
 }
+UNAUTHORIZED_USER = 403005  # an unknown UID in a call about one; otherwise the user key is not authorized
 INVALID_DATA_CENTER = 301001
 
 
@@ -54,7 +55,7 @@ class GigyaApiError(RecordError):
 
     def __init__(self, method: str, response: dict[str, Any], attempts: int = 1) -> None:
         self.method = method
-        self.response = response_summary(response)
+        self.response = dict(response)  # the whole envelope, as IdentitySync keeps it in _response
         self.code = int(response.get("errorCode") or 0)
         self.attempts = attempts
         self.uncertain = False  # an earlier attempt got no answer: it may have been applied
@@ -73,7 +74,7 @@ class GigyaAuthError(FatalError):
 
     def __init__(self, method: str, response: dict[str, Any], site: str) -> None:
         code = int(response.get("errorCode") or 0)
-        meaning = FATAL.get(code, "authentication failed")
+        meaning = FATAL.get(code, "the user key is not authorized" if code == UNAUTHORIZED_USER else "refused")
         message = response.get("errorMessage") or meaning
         super().__init__(
             f"Gigya refused {method} for {site}: {code} {message} ({meaning}); callId {response.get('callId')}"

@@ -19,7 +19,7 @@ _SELECT_ITEM = re.compile(rf"^(?P<path>\*|{FIELD})(?:\s+as\s+(?P<alias>[A-Za-z_$
 _FORBIDDEN = re.compile(r"(?<![\w.$@])(limit|start|group\s+by|filter|select|from)(?![\w.$@])", re.IGNORECASE)
 _ORDER_BY = re.compile(r"(?<![\w.$@])order\s+by(?![\w.$@])", re.IGNORECASE)
 # Lucene-style reserved characters (gigya.md §4.1) plus the ones Lucene's full syntax adds.
-_REGEX_RESERVED = set('?.+*|{}[]()"\\#@&<>~\'')
+_REGEX_RESERVED = set("?.+*|{}[]()\"\\#@&<>~'")
 
 
 class QueryError(ValueError):

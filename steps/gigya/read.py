@@ -31,6 +31,7 @@ class _SearchReader(GigyaStep, Reader):
 
     method: ClassVar[str] = ""
     concurrency_param: ClassVar[str] = "maxConcurrency"
+    pooled: ClassVar[bool] = False
     noun: ClassVar[str] = "records"
 
     @classmethod
@@ -61,12 +62,12 @@ class _SearchReader(GigyaStep, Reader):
         return query.build(select, self.source_name(), conditions, order_by, self.params.get("batchSize"))
 
     def read(self) -> Iterator[list[Record]]:
-        assert self.client is not None
+        client = self.site
         text = self.build_query()
         since = self.context.job.delta_since
         window = f"delta since {iso(since)}" if since and self.params.get("deltaField") else "full extract"
         self.context.info(f"{self.method} ({window}): {text}")
-        pages: Iterator[dict[str, Any]] = self.client.search(self.method, text)
+        pages: Iterator[dict[str, Any]] = client.search(self.method, text)
         if self.concurrency > 1:
             pages = prefetch(pages, self.concurrency - 1)
         exclude_empty = bool(self.params.get("excludeEmptyFields"))

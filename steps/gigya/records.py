@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+
 def unflatten(record: dict[str, Any]) -> dict[str, Any]:
     """A nested copy: ``{"profile.email": x, "profile": {"firstName": y}}`` → ``{"profile": {email, firstName}}``.
 

@@ -18,7 +18,6 @@ from dataflow.runtime.context import StepContext
 from steps.gigya import fields
 from steps.gigya.base import GigyaStep
 from steps.gigya.errors import GigyaApiError
-from steps.gigya.pool import Workers
 from steps.gigya.records import unflatten
 
 # The client adds these itself; a record or an apiParams entry may never set them.
@@ -30,17 +29,7 @@ class _Writer(GigyaStep, RecordStep):
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
-        self.workers: Workers | None = None
         self._warned: set[str] = set()
-
-    def open(self) -> None:
-        super().open()
-        self.workers = Workers(self.concurrency, self.context.step_id)
-
-    def close(self) -> None:
-        if self.workers is not None:
-            self.workers.close()
-        super().close()
 
     def request(self, record: Record) -> tuple[str, dict[str, Any]]:
         """The method and params of the call for ``record``; raise ``RecordError`` when it cannot be made."""
@@ -161,8 +150,9 @@ class WriteGeneric(_Writer):
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
         self._params = [
-            (spec["paramName"], compile_getter(spec["sourceField"]) if "sourceField" in spec else None, spec.get("value"))
+            (name, compile_getter(spec["sourceField"]) if "sourceField" in spec else None, spec.get("value"))
             for spec in params.get("apiParams") or []
+            for name in [spec["paramName"]]
         ]
 
     def request(self, record: Record) -> tuple[str, dict[str, Any]]:

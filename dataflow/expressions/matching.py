@@ -1,0 +1,93 @@
+"""``=~ !~ =^ !^ =$ !$`` and Java regexes.
+
+``x =~ y`` is Apache's ``contains(y, x)``: when ``y`` is a string it is a regex that must match the whole of
+``x`` read as text (Java's ``String.matches``); when ``y`` is a list, ``x`` must equal one element (``==``
+rules); when ``y`` is a map, ``x`` must be one of its keys. A null on either side matches only a null on the
+other. ``=^``/``=$`` are startsWith/endsWith on the two values read as text.
+
+Regexes are Java's; the few differences that matter in practice are translated (``(?<name>…)`` named groups,
+``\\Q…\\E`` quoting; ``$1``/``${name}`` in replacements). A literal pattern is compiled once when the
+expression is compiled; a computed one goes through a small cache.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from dataflow.errors import RecordError
+from dataflow.expressions.values import describe, equals, to_string
+
+_JAVA_NAMED_GROUP = re.compile(r"\(\?<(?=[A-Za-z])")
+_JAVA_QUOTED = re.compile(r"\\Q(.*?)(?:\\E|$)", re.DOTALL)
+_JAVA_REPLACEMENT = re.compile(r"\\(.)|\$(\d+)|\$\{([A-Za-z][A-Za-z0-9]*)\}|(\\)", re.DOTALL)
+
+
+def java_regex(pattern: str) -> re.Pattern[str]:
+    """The pattern compiled for Python; raises ``re.error`` when it is invalid."""
+    translated = _JAVA_QUOTED.sub(lambda match: re.escape(match.group(1)), pattern)
+    return re.compile(_JAVA_NAMED_GROUP.sub("(?P<", translated))
+
+
+@lru_cache(maxsize=256)
+def cached_regex(pattern: str) -> re.Pattern[str]:
+    """A computed pattern (from a field), compiled once per distinct text; a bad one fails the record."""
+    try:
+        return java_regex(pattern)
+    except re.error as error:
+        raise RecordError(f"invalid regex {pattern!r}: {error}") from None
+
+
+@lru_cache(maxsize=256)
+def java_replacement(replacement: str) -> str:
+    """A Java ``replaceAll`` replacement (``$1``, ``${name}``, ``\\$``) as a Python ``re.sub`` template."""
+
+    def convert(match: re.Match[str]) -> str:
+        escaped, number, name = match.group(1), match.group(2), match.group(3)
+        if escaped is not None:
+            return "\\\\" if escaped == "\\" else escaped.replace("\\", "\\\\")
+        if number is not None:
+            return f"\\g<{number}>"
+        if name is not None:
+            return f"\\g<{name}>"
+        return "\\\\"
+
+    return _JAVA_REPLACEMENT.sub(convert, replacement)
+
+
+def matches(value: Any, container: Any) -> bool:
+    """``value =~ container`` with a container computed per record."""
+    if value is None or container is None:
+        return value is container
+    kind = type(container)
+    if kind is str:
+        return cached_regex(container).fullmatch(to_string(value)) is not None
+    if kind is list:
+        return any(equals(value, item) for item in container)
+    if kind is dict:
+        if type(value) is dict:
+            return all(key in container for key in value)
+        try:
+            return value in container
+        except TypeError:  # an unhashable value is no key
+            return False
+    raise RecordError(f"'=~' needs a regex, a list or a map on its right, not {describe(container)}")
+
+
+def _text(value: Any, symbol: str) -> str:
+    if isinstance(value, (list, dict)):
+        raise RecordError(f"'{symbol}' needs text, not {describe(value)}")
+    return to_string(value)
+
+
+def starts_with(value: Any, prefix: Any) -> bool:
+    if value is None or prefix is None:
+        return value is prefix
+    return _text(value, "=^").startswith(_text(prefix, "=^"))
+
+
+def ends_with(value: Any, suffix: Any) -> bool:
+    if value is None or suffix is None:
+        return value is suffix
+    return _text(value, "=$").endswith(_text(suffix, "=$"))

@@ -1,0 +1,79 @@
+"""``dataflow sandbox SERVICE``: run a local stand-in for an external service in the foreground.
+
+``serve(args)`` takes the namespace of the ``dataflow sandbox`` subcommand (service, host, port, seed, accounts,
+fault_rate, latency_ms; optionally drop_rate). For ``gigya`` it prints one JSON line once the server listens —
+``{"service", "url", "apiKey", "userKey", "secret", "dataCenter"}`` — and serves until SIGINT or SIGTERM.
+``python -m sandbox.cli`` offers the same without the engine installed (benchmarks start it that way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+
+def serve(args: argparse.Namespace) -> int:
+    if args.service == "gigya":
+        return _serve_gigya(args)
+    print(f"dataflow sandbox: {args.service} is not available yet", file=sys.stderr)
+    return 2
+
+
+def _serve_gigya(args: argparse.Namespace) -> int:
+    from sandbox.gigya import GigyaSandbox
+
+    drop_rate = getattr(args, "drop_rate", None)
+    if drop_rate is None:
+        drop_rate = float(os.environ.get("DATAFLOW_SANDBOX_DROP_RATE") or 0.0)
+    try:
+        sandbox = GigyaSandbox(
+            accounts=args.accounts,
+            seed=args.seed,
+            host=args.host,
+            port=args.port,
+            fault_rate=args.fault_rate,
+            latency_ms=args.latency_ms,
+            drop_rate=drop_rate,
+        ).start()
+    except OSError as problem:
+        print(f"dataflow sandbox: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        line = {"service": "gigya", "url": sandbox.url, **sandbox.config.credentials()}
+        print(json.dumps(line), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.cli", description=__doc__)
+    parser.add_argument("service", choices=("gigya", "silverpop"))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--accounts", type=int, default=1000)
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--drop-rate", type=float, default=None)
+    return serve(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

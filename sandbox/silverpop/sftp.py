@@ -1,0 +1,105 @@
+"""The SFTP side: an asyncssh server chrooted to the sandbox's data directory (``upload/``, ``download/``).
+
+It runs its own asyncio loop in a background thread, so the rest of the sandbox stays synchronous. Logins are
+password only, as Acoustic's are: the configured user and password, or the user ``oauth`` with a currently
+valid access token as the password (silverpop.md §2.1). The chroot makes ``/download/x`` and ``download/x`` the
+same file, which node-engage and the PHP connector respectively rely on. Shell, exec and forwarding are refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import asyncssh
+
+PasswordCheck = Callable[[str, str], bool]
+
+
+class _SSHServer(asyncssh.SSHServer):
+    def __init__(self, check: PasswordCheck, connections: set[asyncssh.SSHServerConnection]) -> None:
+        self._check = check
+        self._connections = connections
+        self._connection: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._connection = conn
+        self._connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._connection is not None:
+            self._connections.discard(self._connection)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        return self._check(username, password)
+
+
+class SFTPService:
+    """Start/stop an SFTP server on ``host:port`` (0 = a free port) in a thread of its own."""
+
+    def __init__(self, root: Path, check: PasswordCheck, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.root = root
+        self.host = host
+        self.port = port
+        self._check = check
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._connections: set[asyncssh.SSHServerConnection] = set()
+
+    def start(self, timeout: float = 30.0) -> None:
+        self._thread = threading.Thread(target=self._run, name="silverpop-sftp", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the SFTP server did not start in time")
+        if self._error is not None:
+            raise RuntimeError(f"the SFTP server did not start: {self._error}") from self._error
+
+    def _run(self) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            acceptor = loop.run_until_complete(self._listen())
+        except BaseException as problem:  # reported to start(); the thread must not die silently
+            self._error = problem
+            self._ready.set()
+            loop.close()
+            return
+        self.port = acceptor.get_port()
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            acceptor.close()
+            for connection in list(self._connections):
+                connection.close()
+            loop.run_until_complete(acceptor.wait_closed())
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+
+    async def _listen(self) -> asyncssh.SSHAcceptor:
+        key = asyncssh.generate_private_key("ssh-ed25519")
+        return await asyncssh.create_server(
+            functools.partial(_SSHServer, self._check, self._connections),
+            self.host,
+            self.port,
+            server_host_keys=[key],
+            sftp_factory=functools.partial(asyncssh.SFTPServer, chroot=str(self.root)),
+            allow_scp=False,
+        )
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+        self._thread = None
