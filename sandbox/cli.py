@@ -3,6 +3,7 @@
 ``serve(args)`` takes the namespace of the ``dataflow sandbox`` subcommand (service, host, port, seed, accounts,
 fault_rate, latency_ms; optionally drop_rate). For ``gigya`` it prints one JSON line once the server listens —
 ``{"service", "url", "apiKey", "userKey", "secret", "dataCenter"}`` — and serves until SIGINT or SIGTERM.
+``silverpop`` is handed to ``sandbox.silverpop.cli.serve`` when that package is installed (exit 2 otherwise).
 ``python -m sandbox.cli`` offers the same without the engine installed (benchmarks start it that way).
 """
 
@@ -21,8 +22,12 @@ from types import FrameType
 def serve(args: argparse.Namespace) -> int:
     if args.service == "gigya":
         return _serve_gigya(args)
-    print(f"dataflow sandbox: {args.service} is not available yet", file=sys.stderr)
-    return 2
+    try:  # the Silverpop sandbox lives in its own package and brings its own serve()
+        from sandbox.silverpop.cli import serve as serve_silverpop
+    except ImportError as problem:
+        print(f"dataflow sandbox: {args.service} is not available yet ({problem})", file=sys.stderr)
+        return 2
+    return serve_silverpop(args)
 
 
 def _serve_gigya(args: argparse.Namespace) -> int:

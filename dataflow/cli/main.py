@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("service", choices=("gigya", "silverpop"))
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
+    sandbox.add_argument("--sftp-port", type=int, default=0, help="SFTP port (silverpop); 0 picks a free one")
     sandbox.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     sandbox.add_argument("--accounts", type=int, default=1000, help="how many accounts to generate")
     sandbox.add_argument("--fault-rate", type=float, default=0.0, help="share of calls answered with a transient error")

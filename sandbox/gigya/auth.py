@@ -7,7 +7,8 @@ the OAuth1-style base string with ``timestamp`` (seconds, or milliseconds as the
 Clients sign the URL they *think* they call (``https://accounts.us1.gigya.com/accounts.search``), not the
 loopback address they reach through a proxy or a custom transport, so a signature is checked against every URL
 the request could honestly name: the absolute-form target, the ``Host`` header, an ``X-Gigya-Host`` header, and
-the data center's canonical host, each over http and https. A wrong secret still fails all of them.
+the data center's canonical host (and every other DC's), each over http and https. A wrong secret still fails
+all of them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from sandbox.gigya import jwt
+from sandbox.gigya import bearer
 from sandbox.gigya.clock import Clock
 from sandbox.gigya.config import SandboxConfig
 from sandbox.gigya.errors import GigyaError, missing
@@ -74,6 +75,9 @@ def signature(secret: str, http_method: str, url: str, params: Mapping[str, str]
 def uid_signature(secret: str, timestamp: int, uid: str) -> str:
     digest = hmac.new(base64.b64decode(secret), f"{timestamp}_{uid}".encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
+
+
+DATA_CENTERS = ("us1", "eu1", "eu2", "au1", "ru1", "global", "cn1", "il1", "us1-st1")
 
 
 def canonical_host(method_name: str, data_center: str) -> str:
@@ -170,6 +174,8 @@ class Authenticator:
             if value:
                 hosts.append(value)
         hosts.append(canonical_host(request.method_name, self.config.data_center))
+        # A client configured for another data center but pointed here signs that DC's host.
+        hosts.extend(canonical_host(request.method_name, dc) for dc in DATA_CENTERS)
         seen: set[str] = set()
         for host in hosts:
             for scheme in ("https", "http"):
@@ -192,8 +198,8 @@ class Authenticator:
     # -- bearer JWT and OAuth2 tokens ----------------------------------------------------------------------
     def _bearer(self, token: str) -> Principal:
         try:
-            header, payload, signing_input, sig = jwt.split(token)
-        except jwt.JwtError as problem:
+            header, payload, signing_input, sig = bearer.split(token)
+        except bearer.JwtError as problem:
             raise GigyaError(400006, f"Invalid JWT: {problem}") from None
         user_key = header.get("kid")
         if header.get("alg") != "RS256" or not isinstance(user_key, str):
@@ -204,7 +210,7 @@ class Authenticator:
         iat = payload.get("iat")
         if not isinstance(iat, int | float) or abs(self.clock.now() - iat) > self.config.signature_window_s:
             raise GigyaError(403002, "Request has expired: JWT iat is missing or too far from server time")
-        if not jwt.rs256_valid(signing_input, sig, public_pem):
+        if not bearer.rs256_valid(signing_input, sig, public_pem):
             raise GigyaError(403003, "Invalid request signature: JWT signature does not verify")
         if self.config.check_nonce and isinstance(payload.get("jti"), str):
             self._remember_nonce(user_key, payload["jti"], self.clock.now())

@@ -2,15 +2,12 @@
 
 Account ``i`` of seed ``s`` is a pure function of (s, i, count): two 64-bit SplitMix hashes of the index pick
 its scalar fields, and a third picks entries from seeded pools of the bulky parts (likes, favorites), built once
-at start. ``FAST`` maps the paths a WHERE or ORDER BY usually names (timestamps, flags, profile basics,
-``data.subscribed``) to functions that compute just that field from the index, so a scan over 1M accounts does
-not build 1M dictionaries. ``tests/sandbox`` checks that every fast field equals the generated account's.
+at start. ``fastfields.py`` computes the fields a WHERE or ORDER BY usually names straight from the index.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from typing import Any
 
 from sandbox.gigya import wordlists as W
@@ -21,8 +18,7 @@ DATA_START_MS = 1_325_376_000_000  # 2012-01-01T00:00:00Z: the first generated a
 DATA_END_MS = 1_735_689_600_000  # 2025-01-01T00:00:00Z: no generated timestamp is later
 _UID_ODD = 0x9E3779B97F4A7C15
 _UID_ODD_INV = pow(_UID_ODD, -1, 1 << 64)
-_POOL = 1024
-LIST_VALUED = frozenset({"loginIDs.emails"})  # fast fields whose document value is an array
+POOL = 1024
 _DAYS: dict[int, str] = {}
 
 
@@ -62,8 +58,8 @@ class AccountGenerator:
         self._span = max(1, (DATA_END_MS - DATA_START_MS - 86_400_000 * 30) // max(count, 1))
         self._last: tuple[int, tuple[Any, ...]] = (-1, ())
         rng = random.Random(f"sandbox-pools-{seed}")
-        self._likes = [self._make_likes(rng) for _ in range(_POOL)]
-        self._favorites = [self._make_favorites(rng) for _ in range(_POOL)]
+        self.likes_pool = [self._make_likes(rng) for _ in range(POOL)]
+        self._favorites = [self._make_favorites(rng) for _ in range(POOL)]
         self._slugs = {name: _slug(name) for name in (*W.FIRST_FEMALE, *W.FIRST_MALE, *W.LAST)}
 
     # -- identity ------------------------------------------------------------------------------------------
@@ -136,7 +132,7 @@ class AccountGenerator:
         """Account ``i`` as Gigya's search returns it. Nested lists may be shared: treat the result as read-only."""
         (gender, first, last_name, birth_year, region, city, zip_roll, created, updated, login,
          is_active, is_verified, is_registered, email, subscribed_bits, tier) = self.core(i)  # fmt: skip
-        h3 = mix(self._key ^ i ^ 0x7F4A7C159E3779B9)
+        h3 = self.h3(i)
         created_iso, updated_iso, login_iso = fast_iso(created), fast_iso(updated), fast_iso(login)
         verified_ms = created + 60_000 + h3 % 3_600_000
         phones: list[dict[str, str]] = []
@@ -197,8 +193,8 @@ class AccountGenerator:
                 "zip": self.zip_code(region, zip_roll),
                 "locale": region[2],
                 "phones": phones,
-                "likes": self._likes[(h3 >> 24) % _POOL],
-                "favorites": self._favorites[(h3 >> 34) % _POOL],
+                "likes": self.likes_pool[(h3 >> 24) % POOL],
+                "favorites": self._favorites[(h3 >> 34) % POOL],
             },
             "data": {
                 "subscribed": "true" if subscriptions["newsletterWeekly"]["email"]["isSubscribed"] else "false",
@@ -222,6 +218,10 @@ class AccountGenerator:
             if account[key] is None:
                 del account[key]
         return account
+
+    def h3(self, i: int) -> int:
+        """The hash behind the non-core parts (phones, likes, favorites, data.points, …)."""
+        return mix(self._key ^ i ^ 0x7F4A7C159E3779B9)
 
     # -- pools ------------------------------------------------------------------------------------------------------
     @staticmethod
@@ -247,54 +247,3 @@ class AccountGenerator:
             names = rng.sample(W.FAVORITE_NAMES[kind], rng.randint(1, 3))
             favorites[kind] = [{"id": str(rng.randrange(10**9, 10**10)), "name": n, "category": kind} for n in names]
         return favorites
-
-    # -- single fields ---------------------------------------------------------------------------------------------
-    def fast_fields(self) -> dict[str, Callable[[int], list[Any]]]:
-        """Path -> function(index) -> the path's values, for paths that need no whole account."""
-        core = self.core
-
-        def scalar(position: int) -> Callable[[int], list[Any]]:
-            return lambda i: [core(i)[position]]
-
-        def iso(position: int) -> Callable[[int], list[Any]]:
-            return lambda i: [fast_iso(core(i)[position])]
-
-        fields: dict[str, Callable[[int], list[Any]]] = {
-            "UID": lambda i: [self.uid(i)],
-            "createdTimestamp": scalar(7),
-            "created": iso(7),
-            "oldestDataUpdatedTimestamp": scalar(7),
-            "oldestDataUpdated": iso(7),
-            "lastUpdatedTimestamp": scalar(8),
-            "lastUpdated": iso(8),
-            "lastLoginTimestamp": scalar(9),
-            "lastLogin": iso(9),
-            "registeredTimestamp": lambda i: [core(i)[7]] if core(i)[12] else [],
-            "registered": lambda i: [fast_iso(core(i)[7])] if core(i)[12] else [],
-            "isActive": scalar(10),
-            "isVerified": scalar(11),
-            "isRegistered": scalar(12),
-            "hasLiteAccount": lambda i: [False],
-            "hasFullAccount": lambda i: [True],
-            "loginProvider": lambda i: ["site"],
-            "profile.gender": scalar(0),
-            "profile.firstName": scalar(1),
-            "profile.lastName": scalar(2),
-            "profile.birthYear": scalar(3),
-            "profile.country": lambda i: [core(i)[4][0]],
-            "profile.locale": lambda i: [core(i)[4][2]],
-            "profile.city": scalar(5),
-            "profile.zip": lambda i: [self.zip_code(core(i)[4], core(i)[6])],
-            "profile.email": scalar(13),
-            "loginIDs.emails": scalar(13),
-            "lastLoginLocation.country": lambda i: [core(i)[4][1]],
-            "lastLoginLocation.city": scalar(5),
-            "data.loyaltyTier": scalar(15),
-            "data.terms": lambda i: [True],
-        }
-        weekly = lambda i: core(i)[14] & 1 or core(i)[14] == 6  # noqa: E731
-        fields["data.subscribed"] = lambda i: ["true" if weekly(i) else "false"]
-        fields["subscriptions.newsletterWeekly.email.isSubscribed"] = lambda i: [bool(weekly(i))]
-        for bit, name in enumerate(W.NEWSLETTERS[1:], start=1):
-            fields[f"subscriptions.{name}.email.isSubscribed"] = lambda i, b=bit: [bool(core(i)[14] >> b & 1)]
-        return fields

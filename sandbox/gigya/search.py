@@ -1,58 +1,30 @@
-"""Running a compiled query over a source, and the cursor table that pages through the result.
+"""The search call shared by accounts/ds/audit: compile cache, result cache, cursor pages, prefetch.
 
-A search evaluates the WHERE clause once over the whole source (that is how ``totalCount`` is known on the
-first page), keeps the matching handles in order in a compact ``array``, and hands out pages of it. Each
-``nextCursorId`` names one page (result, offset, size), is valid for ``cursor_ttl_s`` after it was issued, and
-may be re-sent: a retried cursorId serves the same handles again and returns the same ``nextCursorId``. Pages
-read the *current* documents, so an account deleted after the search opened is skipped.
+Each ``nextCursorId`` names one page (result, offset, size); it is valid for ``cursor_ttl_s`` after it was
+issued and may be re-sent: a retried cursorId serves the same handles again and returns the same
+``nextCursorId``. Pages read the *current* documents, so an account deleted after the search opened is skipped.
+
+While a client parses a page, the server would sit idle; so when it hands out a ``nextCursorId`` it renders that
+page in the background, and serves the prepared bytes if nothing was written in between.
 """
 
 from __future__ import annotations
 
-import math
 import secrets
 import threading
-from array import array
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
+
 from sandbox.gigya.clock import Clock
 from sandbox.gigya.config import SandboxConfig
-from sandbox.gigya.documents import split
 from sandbox.gigya.errors import GigyaError, invalid, missing
 from sandbox.gigya.params import Params
 from sandbox.gigya.query import CompiledQuery, QueryError, compile_query
-
-
-class Source(Protocol):
-    def handles(self) -> Sequence[Any]: ...
-    def row(self, handle: Any) -> Any: ...
-    def document(self, handle: Any) -> dict[str, Any] | None: ...
-    def cache_key(self) -> Hashable: ...
-
-
-def document_renderer(source: Source, compiled: CompiledQuery) -> Callable[[Any], dict[str, Any] | None]:
-    """The plain way to produce one result: fetch the document, project it."""
-    document, project = source.document, compiled.project
-
-    def render(handle: Any) -> dict[str, Any] | None:
-        doc = document(handle)
-        return None if doc is None else project(doc)
-
-    return render
-
-
-@dataclass(frozen=True)
-class ResultSet:
-    handles: Sequence[Any]
-    total: int
-    rows: list[dict[str, Any]] | None = None  # aggregate results, already final
-
-    def __len__(self) -> int:
-        return len(self.rows) if self.rows is not None else len(self.handles)
+from sandbox.gigya.results import ResultSet, Source, document_renderer, execute
 
 
 @dataclass
@@ -64,101 +36,41 @@ class CursorPage:
     size: int
     issued: float
     next_id: str | None = None
+    prepared: tuple[Hashable, bytes, int] | None = None  # (source cache key, results JSON, count)
+    preparing: threading.Event | None = None
 
 
-def execute(compiled: CompiledQuery, source: Source) -> ResultSet:
-    handles = source.handles()
-    predicate = compiled.predicate
-    if predicate is not None:
-        row = source.row
-        matched: Any = array("q") if isinstance(handles, array) else []
-        append = matched.append
-        for handle in handles:
-            if predicate(row(handle)):
-                append(handle)
-        handles = matched
-    if compiled.query.aggregates:
-        rows = _aggregate(compiled, source, handles)
-        total = len(rows) if compiled.query.group_by else len(handles)
-        return ResultSet((), total, rows)
-    if compiled.order:
-        ordered = list(handles)
-        row = source.row
-        for path, parts, descending in reversed(compiled.order):
-            key = compiled.sort_key(path, parts, descending)
-            ordered.sort(key=lambda handle, key=key: key(row(handle)), reverse=descending)
-        handles = array("q", ordered) if isinstance(handles, array) else ordered
-    return ResultSet(handles, len(handles))
+def render_page(page: CursorPage) -> tuple[bytes, int]:
+    """The page's results as one JSON array, each result serialised as soon as it is made: holding 10,000
+    account dicts at once costs more (allocation, GC) than generating them."""
+    maker = getattr(page.source, "renderer", None)
+    render = maker(page.compiled) if maker else document_renderer(page.source, page.compiled)
+    dumps = orjson.dumps
+    parts = []
+    for handle in page.result.handles[page.offset : page.offset + page.size]:
+        item = render(handle)
+        if item is not None:
+            parts.append(dumps(item))
+    return b"[" + b",".join(parts) + b"]", len(parts)
 
 
-def _numbers(source: Source, handles: Sequence[Any], path: str) -> list[float]:
-    parts = split(path)
-    values: list[float] = []
-    for handle in handles:
-        for value in source.row(handle).values(path, parts):
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                values.append(value)
-    return values
-
-
-def _aggregate_one(function: str, path: str | None, source: Source, handles: Sequence[Any]) -> Any:
-    if function == "count":
-        if path is None:
-            return len(handles)
-        parts = split(path)
-        return sum(1 for handle in handles if source.row(handle).values(path, parts))
-    values = _numbers(source, handles, path or "")
-    if not values:
-        return None
-    if function == "sum":
-        return sum(values)
-    if function == "min":
-        return min(values)
-    if function == "max":
-        return max(values)
-    mean = sum(values) / len(values)
-    if function == "avg":
-        return mean
-    if function == "sum_of_squares":
-        return sum(v * v for v in values)
-    variance = sum((v - mean) ** 2 for v in values) / len(values)
-    return variance if function == "variance" else math.sqrt(variance)
-
-
-def _aggregate(compiled: CompiledQuery, source: Source, handles: Sequence[Any]) -> list[dict[str, Any]]:
-    query = compiled.query
-    groups: dict[tuple[Any, ...], list[Any]] = {}
-    if query.group_by:
-        keys = [(path, split(path)) for path in query.group_by]
-        for handle in handles:
-            row = source.row(handle)
-            group = tuple((row.values(path, parts) or [None])[0] for path, parts in keys)
-            groups.setdefault(group, []).append(handle)
-    else:
-        groups[()] = list(handles)
-    rows = []
-    for group, members in groups.items():
-        out: dict[str, Any] = dict(zip(query.group_by, group, strict=True))
-        for item in query.aggregates:
-            out[item.alias or item.label] = _aggregate_one(item.function or "", item.path, source, members)
-        rows.append(out)
-    return rows
-
-
+@dataclass
 class SearchService:
-    """Query compilation cache, result cache, and cursors, shared by accounts/ds/audit search."""
-
-    def __init__(self, config: SandboxConfig, clock: Clock) -> None:
-        self.config = config
-        self.clock = clock
-        self._compiled: OrderedDict[str, CompiledQuery] = OrderedDict()
-        self._results: OrderedDict[tuple[Hashable, ...], ResultSet] = OrderedDict()
-        self._cursors: OrderedDict[str, CursorPage] = OrderedDict()
-        self._lock = threading.Lock()
-        self.compilations = 0
+    config: SandboxConfig
+    clock: Clock
+    prefetch: bool = True
+    compilations: int = 0
+    _compiled: OrderedDict[str, CompiledQuery] = field(default_factory=OrderedDict)
+    _results: OrderedDict[tuple[Hashable, ...], ResultSet] = field(default_factory=OrderedDict)
+    _cursors: OrderedDict[str, CursorPage] = field(default_factory=OrderedDict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _prepared_pages: deque[CursorPage] = field(default_factory=deque)
+    max_prepared: int = 4
+    """Pages rendered ahead and not yet asked for; older ones are dropped (abandoned cursors cost no memory)."""
 
     # -- caches ------------------------------------------------------------------------------------------------
     def compile(self, text: str) -> CompiledQuery:
+        """Each distinct query text is parsed and compiled once (LRU of 256)."""
         with self._lock:
             cached = self._compiled.get(text)
             if cached is not None:
@@ -213,35 +125,54 @@ class SearchService:
         return self._serve(page, paged=open_cursor)
 
     def _serve(self, page: CursorPage, *, paged: bool = True) -> dict[str, Any]:
-        result, compiled = page.result, page.compiled
-        end = page.offset + page.size
+        result = page.result
         results: Any
         if result.rows is not None:
-            results = result.rows[page.offset : end]
+            results = result.rows[page.offset : page.offset + page.size]
             count = len(results)
         else:
-            # Each result is serialised as soon as it is made and the page is one pre-serialised fragment:
-            # holding 10,000 account dicts at once costs more (allocation, GC) than generating them.
-            maker = getattr(page.source, "renderer", None)
-            render = maker(compiled) if maker else document_renderer(page.source, compiled)
-            dumps = orjson.dumps
-            parts = []
-            for handle in result.handles[page.offset : end]:
-                item = render(handle)
-                if item is not None:
-                    parts.append(dumps(item))
-            results, count = orjson.Fragment(b"[" + b",".join(parts) + b"]"), len(parts)
+            body, count = self._prepared(page) or render_page(page)
+            results = orjson.Fragment(body)
         response: dict[str, Any] = {"results": results, "objectsCount": count, "totalCount": result.total}
+        end = page.offset + page.size
         if paged and end < len(result):
+            following = None
             with self._lock:
                 if page.next_id is None or page.next_id not in self._cursors:
-                    page.next_id = self._issue(CursorPage(result, compiled, page.source, end, page.size, 0.0))
+                    following = CursorPage(result, page.compiled, page.source, end, page.size, 0.0)
+                    if self.prefetch and result.rows is None:
+                        following.preparing = threading.Event()
+                    page.next_id = self._issue(following)
             response["nextCursorId"] = page.next_id
+            if following is not None and following.preparing is not None:
+                threading.Thread(target=self._prepare, args=(following,), daemon=True).start()
         return response
+
+    def _prepare(self, page: CursorPage) -> None:
+        try:
+            key = page.source.cache_key()
+            body, count = render_page(page)
+            page.prepared = (key, body, count)
+            with self._lock:
+                self._prepared_pages.append(page)
+                while len(self._prepared_pages) > self.max_prepared:
+                    self._prepared_pages.popleft().prepared = None
+        finally:
+            assert page.preparing is not None
+            page.preparing.set()
+
+    def _prepared(self, page: CursorPage) -> tuple[bytes, int] | None:
+        """The page rendered in advance, if any and still current; used once (a replay renders again)."""
+        if page.preparing is not None:
+            page.preparing.wait(timeout=120)
+        prepared, page.prepared, page.preparing = page.prepared, None, None
+        if prepared is not None and prepared[0] == page.source.cache_key():
+            return prepared[1], prepared[2]
+        return None
 
     # -- cursors -----------------------------------------------------------------------------------------------
     def _issue(self, page: CursorPage) -> str:
-        """Register a page (lock held) and return its id."""
+        """Register a page (lock held) and return its id; forget expired pages and the oldest beyond the cap."""
         now = self.clock.now()
         page.issued = now
         cursor_id = secrets.token_urlsafe(36)

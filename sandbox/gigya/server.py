@@ -23,7 +23,7 @@ from sandbox.gigya.config import SandboxConfig
 from sandbox.gigya.documents import deep_copy
 from sandbox.gigya.errors import TRANSIENT_CODES
 from sandbox.gigya.faults import FaultInjector, FaultSettings
-from sandbox.gigya.http import SandboxHTTPServer
+from sandbox.gigya.httpserver import SandboxHTTPServer
 from sandbox.gigya.site import Site
 from sandbox.gigya.store import FULL
 from sandbox.gigya.writes import bump, merge_account, new_account
@@ -61,7 +61,9 @@ class GigyaSandbox:
         if self._server is None:
             self._server = SandboxHTTPServer((self.host, self.port), self.site)
             self.port = self._server.server_address[1]
-            self._thread = threading.Thread(target=self._server.serve_forever, name="gigya-sandbox", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="gigya-sandbox", daemon=True
+            )
             self._thread.start()
         return self
 

@@ -40,7 +40,6 @@ class Outcome:
     status: int = 200
     body: bytes = b""
     drop: bool = False
-    payload: dict[str, Any] | None = None
 
 
 class Site:
@@ -118,7 +117,7 @@ class Site:
             http_status = status if params.flag("httpStatusCodes") else 200
         except GigyaError:
             http_status = 200
-        return Outcome(http_status, orjson.dumps(envelope), payload=envelope)
+        return Outcome(http_status, orjson.dumps(envelope))
 
     def _check_data_center(self, request: RequestInfo) -> None:
         if not self.config.check_data_center:

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.gigya.documents import deep_copy, path_values
-from sandbox.gigya.generator import LIST_VALUED, AccountGenerator
+from sandbox.gigya.fastfields import LIST_VALUED, fast_fields
+from sandbox.gigya.generator import AccountGenerator
 
 FULL, LITE = "full", "lite"
 
@@ -53,7 +54,7 @@ class DocRow:
 class AccountStore:
     def __init__(self, generator: AccountGenerator) -> None:
         self.gen = generator
-        self.fast = generator.fast_fields()
+        self.fast = fast_fields(generator)
         self.scalar_fast = frozenset(self.fast) - LIST_VALUED
         self._overlay: dict[int, dict[str, Any]] = {}
         self._deleted: set[int] = set()

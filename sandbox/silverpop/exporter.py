@@ -69,7 +69,8 @@ def _wanted(contact: Contact, plan: ListExport) -> bool:
     return (start is None or stamp >= start) and (end is None or stamp <= end)
 
 
-def _cell(database: Database, contact: Contact, name: str, pattern: str | None) -> str:
+def _row(database: Database, contact: Contact, names: list[str], pattern: str | None) -> list[str]:
+    """One contact's cells; the system columns are computed once per contact, not once per cell."""
     stamp_format = pattern or DEFAULT_DATE_FORMAT
     system = {
         "RECIPIENT_ID": str(contact.recipient_id),
@@ -82,12 +83,14 @@ def _cell(database: Database, contact: Contact, name: str, pattern: str | None) 
         "Opt Out Details": "",
         "Lead Source": "",
     }
-    if name in system:
-        return system[name]
-    column = database.column(name)
-    if column is None:
-        return ""
-    return reformat_date(column.kind, contact.fields.get(column.name, ""), pattern)
+    cells = []
+    for name in names:
+        column = None if name in system else database.column(name)
+        if column is None:
+            cells.append(system.get(name, ""))
+        else:
+            cells.append(reformat_date(column.kind, contact.fields.get(column.name, ""), pattern))
+    return cells
 
 
 def _write(store: Store, name: str, delimiter: str, encoding: str, rows: list[list[str]]) -> None:
@@ -102,7 +105,7 @@ def write_list_export(store: Store, plan: ListExport) -> int:
     database = store.databases[plan.database_id]
     contacts = sorted((c for c in database.contacts.values() if _wanted(c, plan)), key=lambda c: c.recipient_id)
     rows = [list(plan.columns)]
-    rows += [[_cell(database, contact, name, plan.date_format) for name in plan.columns] for contact in contacts]
+    rows += [_row(database, contact, plan.columns, plan.date_format) for contact in contacts]
     _write(store, plan.file_name, plan.delimiter, plan.encoding, rows)
     return len(contacts)
 
@@ -121,7 +124,8 @@ def write_raw_export(store: Store, plan: RawExport) -> int:
     for event in events:
         database = store.databases.get(event.list_id)
         contact = database.contacts.get(event.recipient_id) if database else None
-        extras = [_cell(database, contact, name, None) if database and contact else "" for name in plan.extra_columns]
+        extras = _row(database, contact, plan.extra_columns, None) if database and contact else []
+        extras += [""] * (len(plan.extra_columns) - len(extras))
         stamp = java_format(event.when, DEFAULT_DATE_FORMAT)
         rows.append([str(event.recipient_id), "Normal", "", "", "", event.email, event.kind, stamp, *extras])
     _write(store, plan.file_name, plan.delimiter, plan.encoding, rows)

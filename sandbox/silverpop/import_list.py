@@ -13,7 +13,7 @@ from sandbox.silverpop.contacts import FieldError, add_contact, clean_fields, ke
 from sandbox.silverpop.jobs import Job, JobFailed
 from sandbox.silverpop.mapfile import ImportMap, parse_map, read_data
 from sandbox.silverpop.model import EMAIL, Column, Contact, Database
-from sandbox.silverpop.results import Outcome, LIST_COUNTERS, write_results
+from sandbox.silverpop.results import LIST_COUNTERS, Outcome, write_results
 from sandbox.silverpop.seed import DatabaseSpec, database_columns
 from sandbox.silverpop.store import Store
 from sandbox.silverpop.values import LIST_TYPE_KINDS

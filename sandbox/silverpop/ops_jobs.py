@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from sandbox.silverpop import errors
 from sandbox.silverpop.clock import java_format, parse_request_date
-from sandbox.silverpop.exporter import EXPORT_DELIMITERS, RAW_DELIMITERS, ListExport, RawExport, default_columns
-from sandbox.silverpop.exporter import SYSTEM_COLUMNS, write_list_export, write_raw_export
+from sandbox.silverpop.exporter import (
+    EXPORT_DELIMITERS,
+    RAW_DELIMITERS,
+    SYSTEM_COLUMNS,
+    ListExport,
+    RawExport,
+    default_columns,
+    write_list_export,
+    write_raw_export,
+)
 from sandbox.silverpop.import_list import run_import_list
 from sandbox.silverpop.import_table import run_import_table
 from sandbox.silverpop.jobs import Job
@@ -116,7 +124,8 @@ def export_list(store: Store, op: Element) -> list[Element]:
         "KEEP_IN_FTP_DOWNLOAD_DIRECTORY": "true",
         "FILE_ENCODING": plan.encoding.lower(),
     }
-    job = store.new_job("EXPORT_LIST", f"Exporting {EXPORT_LABELS[export_type]} contacts of {database.name}", parameters)
+    description = f"Exporting {EXPORT_LABELS[export_type]} contacts of {database.name}"
+    job = store.new_job("EXPORT_LIST", description, parameters)
     job.work = lambda current: current.parameters.update(NUM_RECORDS=str(write_list_export(store, plan)))
     job.on_error = lambda current, _: store.reserved_files.discard(name)
     return [element("JOB_ID", job.id), element("FILE_PATH", parameters["FILE_PATH"])]
@@ -137,7 +146,8 @@ def raw_recipient_data_export(store: Store, op: Element) -> list[Element]:
     export_format = integer(op, "EXPORT_FORMAT", 0) or 0
     if export_format not in RAW_DELIMITERS:
         raise errors.invalid("EXPORT_FORMAT must be 0 (CSV), 1 (pipe) or 2 (tab)")
-    base = text(op, "EXPORT_FILE_NAME") or f"Raw Recipient Data Export {java_format(store.clock.now(), 'MMM d yyyy hh-mm-ss a')}"
+    stamp = java_format(store.clock.now(), "MMM d yyyy hh-mm-ss a")
+    base = text(op, "EXPORT_FILE_NAME") or f"Raw Recipient Data Export {stamp}"
     name = store.download_name(base.replace("/", "_") + (".csv" if export_format == 0 else ".txt"))
     plan = RawExport(
         file_name=name,

@@ -62,6 +62,8 @@ class SFTPService:
         self._thread.start()
         if not self._ready.wait(timeout):
             raise RuntimeError("the SFTP server did not start in time")
+        if isinstance(self._error, OSError):
+            raise self._error
         if self._error is not None:
             raise RuntimeError(f"the SFTP server did not start: {self._error}") from self._error
 

@@ -108,7 +108,8 @@ class Store:
         if contact.opted_out is None:
             now = self.clock.now()
             contact.opted_out = contact.modified = now
-            self.events.append(Event(now, "Opt Out", database.id, contact.recipient_id, contact.fields.get("EMAIL", "")))
+            email = contact.fields.get("EMAIL", "")
+            self.events.append(Event(now, "Opt Out", database.id, contact.recipient_id, email))
 
     def record_opt_in(self, database: Database, contact: Contact) -> None:
         self.events.append(

@@ -66,7 +66,10 @@ class Keyring:
             raise FatalError("OpenPGP steps need GnuPG 2.1 or later")
 
     def add(self, armored: str, param: str, secret: bool) -> list[str]:
-        """Import ``armored``; the fingerprints of the keys in it that can encrypt. ValueError names the param."""
+        """Import ``armored``; the fingerprints of its keys that have a usable encryption subkey.
+
+        A refused key raises ValueError naming the param (never quoting the key).
+        """
         header = _PRIVATE_ARMOR if secret else _PUBLIC_ARMOR
         kind = "private" if secret else "public"
         if header not in armored:
@@ -93,7 +96,7 @@ class Keyring:
     def close(self) -> None:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
             subprocess.run(
-                ["gpgconf", "--homedir", self.home, "--kill", "gpg-agent"],
+                ["gpgconf", "--homedir", self.home, "--kill", "all"],  # gpg-agent, and keyboxd on GnuPG 2.4
                 capture_output=True,
                 timeout=10,
                 check=False,
@@ -130,6 +133,17 @@ class _PgpStep(FileStep):
             self._keyring.close()
             self._keyring = None
 
+    def _open_keyring(self, param: str, secret: bool) -> list[str]:
+        """A keyring holding the key in ``param``; removed again when the key is refused (no close() follows)."""
+        keyring = Keyring()
+        try:
+            usable = keyring.add(str(self.params[param]), param, secret)
+        except BaseException:
+            keyring.close()
+            raise
+        self._keyring = keyring
+        return usable
+
     def _gpg(self) -> gnupg.GPG:
         assert self._keyring is not None, "open() was not called"
         return self._keyring.gpg
@@ -150,8 +164,7 @@ class EncryptPgp(_PgpStep):
         self._recipients: list[str] = []
 
     def open(self) -> None:
-        self._keyring = Keyring()
-        self._recipients = self._keyring.add(str(self.params["publicKey"]), "publicKey", secret=False)
+        self._recipients = self._open_keyring("publicKey", secret=False)
         self.context.info(f"encrypting for key {', '.join(self._recipients)}")
 
     def process_file(self, file: FileRef) -> FileRef:
@@ -192,8 +205,7 @@ class DecryptPgp(_PgpStep):
     def open(self) -> None:
         if self._passphrase is not None and ("\n" in self._passphrase or "\r" in self._passphrase):
             raise ValueError("param 'passphrase': must be one line (gpg reads it up to a line break)")
-        self._keyring = Keyring()
-        keys = self._keyring.add(str(self.params["privateKey"]), "privateKey", secret=True)
+        keys = self._open_keyring("privateKey", secret=True)
         self.context.info(f"decrypting with key {', '.join(keys)}")
 
     def process_file(self, file: FileRef) -> FileRef:

@@ -26,15 +26,18 @@ TRANSIENT = frozenset(
 DUPLICATE_NONCE = 403004  # sent again with a fresh nonce: transient too
 EXPIRED = 403002  # clock skew: transient once (the next attempt carries a new timestamp)
 
-FATAL = {
+FATAL = frozenset({400093, 403003, 403006, 403007, 403010})
+UNAUTHORIZED_USER = 403005  # an unknown UID in a call about one; otherwise the user key is not authorized
+INVALID_DATA_CENTER = 301001
+MEANINGS = {
     400093: "invalid apiKey",
-    403003: "invalid request signature (wrong secret?)",
+    403002: "the request expired: check this machine's clock",
+    403003: "invalid request signature: wrong secret?",
+    403005: "the user key is not authorized for this site",
     403006: "secret sent over http",
     403007: "permission denied for this user key",
     403010: "invalid secret",
 }
-UNAUTHORIZED_USER = 403005  # an unknown UID in a call about one; otherwise the user key is not authorized
-INVALID_DATA_CENTER = 301001
 
 
 def is_transient(code: int) -> bool:
@@ -59,10 +62,10 @@ class GigyaApiError(RecordError):
         self.code = int(response.get("errorCode") or 0)
         self.attempts = attempts
         self.uncertain = False  # an earlier attempt got no answer: it may have been applied
-        text = response.get("errorMessage") or "error"
+        text = str(response.get("errorMessage") or "error")
         details = response.get("errorDetails")
-        if details and details != text:
-            text = f"{text}: {details}"
+        if isinstance(details, str) and details:
+            text = details if details.startswith(text) else f"{text}: {details}"
         tries = f" after {attempts} attempts" if attempts > 1 else ""
         super().__init__(
             f"{method} failed{tries}: {self.code} {text}", errorCode=self.code, callId=response.get("callId")
@@ -74,11 +77,10 @@ class GigyaAuthError(FatalError):
 
     def __init__(self, method: str, response: dict[str, Any], site: str) -> None:
         code = int(response.get("errorCode") or 0)
-        meaning = FATAL.get(code, "the user key is not authorized" if code == UNAUTHORIZED_USER else "refused")
-        message = response.get("errorMessage") or meaning
-        super().__init__(
-            f"Gigya refused {method} for {site}: {code} {message} ({meaning}); callId {response.get('callId')}"
-        )
+        meaning = MEANINGS.get(code, "the credentials were refused")
+        message = str(response.get("errorMessage") or meaning)
+        hint = "" if meaning.lower().startswith(message.lower()) else f" ({meaning})"
+        super().__init__(f"Gigya refused {method} for {site}: {code} {message}{hint}; callId {response.get('callId')}")
         self.code = code
         self.response = response_summary(response)
 

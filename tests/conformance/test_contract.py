@@ -43,11 +43,13 @@ def _work_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def _sample_input(kind: str, tmp_path: Path) -> list:
+def _sample_input(kind: str, tmp_path: Path, schema: dict[str, Any]) -> list:
+    """Two records, or a small CSV file unless the schema's ``x-sampleInput`` names a file the component reads."""
     if kind == "records":
         return [dict(record) for record in SAMPLE_RECORDS]
-    path = tmp_path / "sample.csv"
-    path.write_text("UID,EMAIL\nu1,a@example.com\n", encoding="utf-8")
+    sample = schema.get("x-sampleInput") or {"fileName": "sample.csv", "text": "UID,EMAIL\nu1,a@example.com\n"}
+    path = tmp_path / sample["fileName"]
+    path.write_text(sample["text"], encoding="utf-8")
     return [FileRef.of(path)]
 
 
@@ -129,7 +131,7 @@ def test_declared_kinds_match_what_flows(type_name: str, tmp_path: Path) -> None
         emitted = read_all(build_component(type_name, params, tmp_path / "work"))
     else:
         component = build_component(type_name, params, tmp_path / "work")
-        emitted, _ = drive(component, [_sample_input(cls.consumes, tmp_path)])
+        emitted, _ = drive(component, [_sample_input(cls.consumes, tmp_path, _info(type_name).schema)])
         assert component.counters.reconciles(), component.counters
     assert emitted, "a sample input should produce something"
     expected = FileRef if cls.produces == "files" else dict

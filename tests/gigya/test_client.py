@@ -61,8 +61,12 @@ def test_signature_base_string_normalises_the_url() -> None:
 
 
 def test_default_hosts_follow_the_data_center() -> None:
-    assert SiteSettings("k", secret=SECRET).url_for("accounts.search") == "https://accounts.us1.gigya.com/accounts.search"
-    assert SiteSettings("k", secret=SECRET, data_center="eu1").url_for("ds.store") == "https://ds.eu1.gigya.com/ds.store"
+    assert (
+        SiteSettings("k", secret=SECRET).url_for("accounts.search") == "https://accounts.us1.gigya.com/accounts.search"
+    )
+    assert (
+        SiteSettings("k", secret=SECRET, data_center="eu1").url_for("ds.store") == "https://ds.eu1.gigya.com/ds.store"
+    )
     assert SiteSettings("k", secret=SECRET, data_center="cn1").url_for("gm.x") == "https://gm.cn1.sapcdm.cn/gm.x"
     assert SiteSettings("k", secret=SECRET, data_center="global").api_domain == "global.gigya.com"
 
@@ -181,7 +185,10 @@ def test_bearer_mode_sends_a_verifiable_jwt_and_no_signature(tmp_path) -> None:
     padded = lambda text: base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))  # noqa: E731
     assert padded(header) == b'{"alg":"RS256","typ":"JWT","kid":"AKUSER"}'
     assert pow(int.from_bytes(padded(signature), "big"), key.e, key.n) == int.from_bytes(
-        b"\x00\x01" + b"\xff" * (key.size - 54) + b"\x00" + jwt._SHA256_PREFIX
+        b"\x00\x01"
+        + b"\xff" * (key.size - 54)
+        + b"\x00"
+        + jwt._SHA256_PREFIX
         + hashlib.sha256(f"{header}.{payload}".encode()).digest(),
         "big",
     )

@@ -2,17 +2,22 @@
 
 Why a real sshd and not a Python server: the components must work against what customers run, with its
 host-key formats, its permission errors and its rename semantics. Debian's ``sshd -D -e`` runs in the
-foreground as a child of the test process and stops with it.
+foreground as a child of the test process; ``stop`` (or :func:`running`, or interpreter exit) ends it.
 
-What the server offers:
+What a server offers:
 
-- a fresh ed25519 host key per server (``host_public_key``, ``host_key_fingerprint``, ``known_hosts_line``);
+- fresh host keys: ed25519 (``host_public_key``, ``host_key_fingerprint``, ``known_hosts_line``) and ECDSA
+  (``other_host_public_keys``), so a test can pin a key the client does not ask for first;
 - a fresh ed25519 client key (``client_private_key``) authorised for the test user;
 - when the tests run as root and ``useradd`` exists: a throwaway system user ``dfsftp-XXXXXXXX`` with a random
   password (``password``), no shell (``ForceCommand internal-sftp``), removed on stop. Otherwise key login
   as the current user only (``password`` is ``None``; root ignores file permissions, so ``can_deny`` is False);
-- the user's home (``home``), which is where relative remote paths start; ``mkdir``/``local`` map remote
-  paths to the local files behind them, so a test can look at what arrived.
+- the user's home (``home``), where relative remote paths start. ``mkdir``/``local`` map remote paths to the
+  local files behind them, so a test can put files there or look at what arrived; a file a test creates
+  there belongs to root until ``own(path)`` gives it to the SFTP user;
+- ``params(remote_path)``: the params of an SFTP step that logs in with the key and pins the host key;
+  ``example_params(example)``: a schema example pointed at this server (for the conformance suite);
+- ``frozen_sessions()``: the open connections stop answering (SIGSTOP), as with a hung server.
 
 Only ``127.0.0.1`` is listened on, and only the test user may log in.
 """
@@ -22,10 +27,13 @@ from __future__ import annotations
 import atexit
 import base64
 import contextlib
+import getpass
 import hashlib
 import os
+import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -61,10 +69,10 @@ class SshdServer:
     host: str
     port: int
     username: str
-    password: str | None
+    password: str | None = field(repr=False)
     home: Path
     host_public_key: str  # "ssh-ed25519 AAAA…"
-    client_private_key: str  # OpenSSH PEM text
+    client_private_key: str = field(repr=False)  # OpenSSH PEM text
     client_public_key: str
     root: Path
     log_path: Path
@@ -88,7 +96,7 @@ class SshdServer:
         """True when the SFTP user is not root, so file permissions really apply to it."""
         return self.username != "root"
 
-    def params(self, remote_path: str = "upload", **extra: Any) -> dict[str, Any]:
+    def params(self, remote_path: str = ".", **extra: Any) -> dict[str, Any]:
         """Connection params for an SFTP step: key login, host key pinned by fingerprint."""
         return {
             "host": self.host,
@@ -99,6 +107,20 @@ class SshdServer:
             "remotePath": remote_path,
             **extra,
         }
+
+    def example_params(self, example: dict[str, Any], sample_file: str | None = None) -> dict[str, Any]:
+        """A documented example's params pointed at this server and a fresh, empty remote directory.
+
+        For suites that run every component's examples (the conformance suite): connection, login and host
+        key come from this server; ``sample_file`` (e.g. ``"UID\\nu1\\n"``) puts ``sample.csv`` in the directory.
+        """
+        remote = f"example-{secrets.token_hex(4)}"
+        directory = self.mkdir(remote)
+        if sample_file is not None:
+            (directory / "sample.csv").write_text(sample_file)
+            self.own(directory / "sample.csv")
+        found = {key: value for key, value in example.items() if key not in ("knownHosts", "hostKey", "password")}
+        return {**found, **self.params(remote)}
 
     def local(self, remote_path: str) -> Path:
         """The local path behind a remote path (relative paths start at the user's home)."""
@@ -124,19 +146,81 @@ class SshdServer:
         except OSError:
             return ""
 
+    def session_pids(self) -> list[int]:
+        """Processes serving the connections open now (the listener's descendants)."""
+        if self.process is None:
+            return []
+        found, queue = [], [self.process.pid]
+        while queue:
+            children = _children(queue.pop())
+            found += children
+            queue += children
+        return found
+
+    @contextlib.contextmanager
+    def frozen_sessions(self) -> Iterator[list[int]]:
+        """Make the connections open now stop answering (SIGSTOP), as a hung server or network would; new
+        connections are served as usual. The sessions resume on exit."""
+        pids = self.session_pids()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        try:
+            yield pids
+        finally:
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGCONT)
+
     def stop(self) -> None:
+        """Stop the listener and the sessions it forked (by their pids), then remove the user and the files."""
         if self.process is not None and self.process.poll() is None:
+            sessions = _children(self.process.pid)
             self.process.terminate()
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+            for pid in sessions:  # a client still connected keeps its session process (and the user) busy
+                _end(pid)
         self.process = None
         if self.created_user:
-            subprocess.run(["userdel", self.username], check=False, capture_output=True)
+            for _attempt in range(50):  # userdel refuses while a process of the user is still exiting
+                if subprocess.run(["userdel", self.username], check=False, capture_output=True).returncode in (0, 6):
+                    break
+                time.sleep(0.1)
             self.created_user = False
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie waiting for a parent (init in a container may never reap it)."""
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _end(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            if not _alive(pid):
+                return
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
 
 
 def _keygen(path: Path, comment: str, kind: str = "ed25519") -> tuple[str, str]:
@@ -167,8 +251,6 @@ def _create_user(home: Path) -> tuple[str, str, int, int] | None:
     if made.returncode != 0:
         return None
     subprocess.run(["chpasswd"], input=f"{name}:{password}\n".encode(), check=True, capture_output=True)
-    import pwd
-
     entry = pwd.getpwnam(name)
     return name, password, entry.pw_uid, entry.pw_gid
 
@@ -226,8 +308,6 @@ def start(user: bool = True) -> SshdServer:
     if made:
         username, password, uid, gid = made
     else:
-        import getpass
-
         username, password, uid, gid = getpass.getuser(), None, None, None
     _, host_public = _keygen(root / "ssh" / "host_ed25519", "dataflow-test-host")
     _, host_ecdsa_public = _keygen(root / "ssh" / "host_ecdsa", "dataflow-test-host", "ecdsa")

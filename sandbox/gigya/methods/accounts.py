@@ -9,7 +9,7 @@ from sandbox.gigya.auth import Principal, uid_signature
 from sandbox.gigya.errors import GigyaError, invalid
 from sandbox.gigya.params import Params
 from sandbox.gigya.query import CompiledQuery
-from sandbox.gigya.search import document_renderer
+from sandbox.gigya.results import document_renderer
 from sandbox.gigya.store import FULL, LITE, AccountStore, BaseRow, DocRow
 from sandbox.gigya.writes import (
     IMPORT_DATES,

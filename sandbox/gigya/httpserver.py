@@ -40,6 +40,7 @@ def method_name(path: str) -> str:
 class GigyaRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "GigyaSandbox/1.0"
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
     server: SandboxHTTPServer
 
     def do_POST(self) -> None:
