@@ -52,6 +52,9 @@ class Component:
     produces: ClassVar[Kind | None] = None
     # What goes down this step's ``error`` path; None means "what the step consumes" (see ``failure_kind``).
     fails: ClassVar[Kind | None] = None
+    # The external service the component talks to ("gigya", "silverpop", "sftp"), or None: the conformance
+    # suite points such a component's examples at a local stand-in of that service.
+    needs_service: ClassVar[str | None] = None
     # Params whose strings are passed through as written (no ${...} placeholders): scripts, regexes.
     raw_params: ClassVar[frozenset[str]] = frozenset()
 

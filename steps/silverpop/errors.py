@@ -48,12 +48,21 @@ class SilverpopFault(SilverpopError):
 class JobFailed(SilverpopError):
     """A Silverpop data job ended in ERROR or CANCELLED; ``reason`` is what Silverpop said, when it said it."""
 
-    def __init__(self, job_id: int, status: str, description: str, reason: str | None) -> None:
+    def __init__(
+        self,
+        job_id: int,
+        status: str,
+        description: str,
+        reason: str | None,
+        parameters: dict[str, str] | None = None,
+    ) -> None:
         text = f"Silverpop job {job_id} ({description or 'data job'}) ended {status}"
         super().__init__(f"{text}: {reason}" if reason else text)
         self.job_id = job_id
         self.status = status
+        self.description = description
         self.reason = reason
+        self.parameters = parameters or {}
 
 
 # errorid values worth another attempt: 50 is Silverpop's generic "Server Error"; 145 is "session expired"

@@ -174,7 +174,7 @@ def wait_for_job(
         if status.status in DONE:
             return status
         if status.status in FAILED:
-            raise JobFailed(job_id, status.status, status.description, None)
+            raise JobFailed(job_id, status.status, status.description, None, status.parameters)
         if time.monotonic() - started > timeout:
             raise FatalError(f"Silverpop job {job_id} is still {status.status} after {timeout:g} s; giving up")
         if cancel is not None and cancel.wait(interval):

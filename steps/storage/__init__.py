@@ -6,4 +6,6 @@
 COMPONENTS = {
     "datasource.read.file": "steps.storage.local:ReadFiles",
     "datasource.write.file": "steps.storage.local:WriteFiles",
+    "datasource.read.sftp": "steps.storage.sftp:ReadSftp",
+    "datasource.write.sftp": "steps.storage.sftp:WriteSftp",
 }

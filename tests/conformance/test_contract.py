@@ -37,6 +37,26 @@ def _examples(type_name: str) -> list[dict[str, Any]]:
     return _info(type_name).schema.get("examples", [])
 
 
+@pytest.fixture(scope="module")
+def sftp_service():
+    """A real OpenSSH sshd for components that need an SFTP server."""
+    from tests.sftp import sshd
+
+    if reason := sshd.available():
+        pytest.skip(f"no OpenSSH server: {reason}")
+    with sshd.running() as server:
+        yield server
+
+
+def _service_params(request: pytest.FixtureRequest, cls: Any, params: dict[str, Any], with_file: bool) -> dict:
+    """A documented example pointed at a local stand-in of the component's service (if it needs one)."""
+    service = getattr(cls, "needs_service", None)
+    if service is None:
+        return params
+    stand_in = request.getfixturevalue(f"{service}_service")
+    return stand_in.example_params(params, sample_file="UID\nu1\n" if with_file else None)
+
+
 @pytest.fixture(autouse=True)
 def _work_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Examples name relative directories; give them a scratch working directory."""
@@ -107,9 +127,9 @@ def test_bad_params_name_the_param(type_name: str) -> None:
 
 
 @pytest.mark.parametrize("type_name", TYPES)
-def test_empty_input_does_not_crash(type_name: str, tmp_path: Path) -> None:
-    params = _examples(type_name)[0]
+def test_empty_input_does_not_crash(type_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     cls = _info(type_name).cls
+    params = _service_params(request, cls, _examples(type_name)[0], with_file=False)
     if cls.consumes is None:
         _prepare_reader_input(params, tmp_path, with_file=False)
         component = build_component(type_name, params, tmp_path / "work")
@@ -123,9 +143,9 @@ def test_empty_input_does_not_crash(type_name: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("type_name", TYPES)
-def test_declared_kinds_match_what_flows(type_name: str, tmp_path: Path) -> None:
-    params = _examples(type_name)[0]
+def test_declared_kinds_match_what_flows(type_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     cls = _info(type_name).cls
+    params = _service_params(request, cls, _examples(type_name)[0], with_file=True)
     if cls.consumes is None:
         _prepare_reader_input(params, tmp_path, with_file=True)
         emitted = read_all(build_component(type_name, params, tmp_path / "work"))
