@@ -47,7 +47,7 @@ class PatternError(ValueError):
         self.offset = offset
 
 
-class _Field(NamedTuple):
+class PatternField(NamedTuple):
     letter: str
     count: int
     offset: int
@@ -56,9 +56,9 @@ class _Field(NamedTuple):
 # --------------------------------------------------------------------------------------------- parsing
 
 
-def _scan(pattern: str) -> list[str | _Field]:
+def scan_pattern(pattern: str) -> list[str | PatternField]:
     """Split a pattern into literal strings and letter runs, following Java's quoting rules."""
-    parts: list[str | _Field] = []
+    parts: list[str | PatternField] = []
     literal: list[str] = []
     in_quote, quote_at, i, n = False, -1, 0, len(pattern)
     while i < n:
@@ -81,7 +81,7 @@ def _scan(pattern: str) -> list[str | _Field]:
         if literal:
             parts.append("".join(literal))
             literal = []
-        parts.append(_Field(c, end - i, i))
+        parts.append(PatternField(c, end - i, i))
         i = end
     if in_quote:
         raise PatternError("Unterminated quote", quote_at)
@@ -240,7 +240,7 @@ _BUILDERS: dict[str, Callable[[int], Formatter]] = {
 }
 
 
-def _field_formatter(field: _Field) -> Formatter:
+def _field_formatter(field: PatternField) -> Formatter:
     if field.letter == "X" and field.count > 3:
         raise PatternError(f"invalid ISO 8601 format: length={field.count}", field.offset)
     return _BUILDERS[field.letter](field.count)
@@ -261,7 +261,7 @@ def compile_pattern(pattern: str) -> Formatter:
     (the engine passes UTC).  Raises :class:`PatternError` for a pattern Java would reject.
     """
     pieces: list[Formatter] = []
-    for part in _scan(pattern):
+    for part in scan_pattern(pattern):
         pieces.append(_literal(part) if isinstance(part, str) else _field_formatter(part))
     if not pieces:
         return _literal("")

@@ -10,6 +10,7 @@ from typing import Any
 from dataflow.errors import RecordError
 from dataflow.expressions import matching, values
 from dataflow.expressions.errors import ExpressionError
+from dataflow.javaregex import JavaRegexError
 
 Run = Callable[[dict], Any]
 
@@ -52,5 +53,5 @@ def checked_regex(pattern: str, offset: int) -> re.Pattern[str]:
     """A literal regex compiled now, so that a bad one is a compile-time error pointing at it."""
     try:
         return matching.java_regex(pattern)
-    except re.error as error:
-        raise ExpressionError(f"invalid regex {pattern!r}: {error}", offset) from None
+    except JavaRegexError as error:
+        raise ExpressionError(f"invalid regex {pattern!r}: {error.message}", offset) from None

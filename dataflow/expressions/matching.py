@@ -18,42 +18,35 @@ from typing import Any
 
 from dataflow.errors import RecordError
 from dataflow.expressions.values import describe, equals, to_string
-
-_JAVA_NAMED_GROUP = re.compile(r"\(\?<(?=[A-Za-z])")
-_JAVA_QUOTED = re.compile(r"\\Q(.*?)(?:\\E|$)", re.DOTALL)
-_JAVA_REPLACEMENT = re.compile(r"\\(.)|\$(\d+)|\$\{([A-Za-z][A-Za-z0-9]*)\}|(\\)", re.DOTALL)
+from dataflow.javaregex import JavaRegexError, compile_regex, translate_replacement
 
 
 def java_regex(pattern: str) -> re.Pattern[str]:
-    """The pattern compiled for Python; raises ``re.error`` when it is invalid."""
-    translated = _JAVA_QUOTED.sub(lambda match: re.escape(match.group(1)), pattern)
-    return re.compile(_JAVA_NAMED_GROUP.sub("(?P<", translated))
+    """The pattern compiled for Python; raises ``JavaRegexError`` when it is invalid."""
+    return compile_regex(pattern)
 
 
 @lru_cache(maxsize=256)
 def cached_regex(pattern: str) -> re.Pattern[str]:
     """A computed pattern (from a field), compiled once per distinct text; a bad one fails the record."""
     try:
-        return java_regex(pattern)
-    except re.error as error:
-        raise RecordError(f"invalid regex {pattern!r}: {error}") from None
+        return compile_regex(pattern)
+    except JavaRegexError as error:
+        raise RecordError(f"invalid regex {pattern!r}: {error.message}") from None
 
 
 @lru_cache(maxsize=256)
-def java_replacement(replacement: str) -> str:
-    """A Java ``replaceAll`` replacement (``$1``, ``${name}``, ``\\$``) as a Python ``re.sub`` template."""
+def _template(pattern: str, replacement: str) -> str:
+    try:
+        template, _ = translate_replacement(replacement, cached_regex(pattern))
+    except JavaRegexError as error:
+        raise RecordError(f"invalid replacement {replacement!r}: {error.message}") from None
+    return template
 
-    def convert(match: re.Match[str]) -> str:
-        escaped, number, name = match.group(1), match.group(2), match.group(3)
-        if escaped is not None:
-            return "\\\\" if escaped == "\\" else escaped.replace("\\", "\\\\")
-        if number is not None:
-            return f"\\g<{number}>"
-        if name is not None:
-            return f"\\g<{name}>"
-        return "\\\\"
 
-    return _JAVA_REPLACEMENT.sub(convert, replacement)
+def replace_matches(text: str, pattern: str, replacement: str, count: int = 0) -> str:
+    """Java's ``replaceAll`` (``count=0``) or ``replaceFirst`` (``count=1``)."""
+    return cached_regex(pattern).sub(_template(pattern, replacement), text, count)
 
 
 def matches(value: Any, container: Any) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 
 from dataflow.errors import RecordError
 from dataflow.expressions.access import index_of
-from dataflow.expressions.matching import cached_regex, java_replacement
+from dataflow.expressions.matching import cached_regex, replace_matches
 from dataflow.expressions.values import describe, to_string
 
 Method = Callable[..., Any]
@@ -103,11 +103,11 @@ STRING_METHODS: dict[str, tuple[frozenset[int], Method]] = {
     "replace": (frozenset({2}), lambda s, a, b: s.replace(_text(a, "replace"), _text(b, "replace"))),
     "replaceAll": (
         frozenset({2}),
-        lambda s, r, b: cached_regex(_text(r, "replaceAll")).sub(java_replacement(_text(b, "replaceAll")), s),
+        lambda s, r, b: replace_matches(s, _text(r, "replaceAll"), _text(b, "replaceAll")),
     ),
     "replaceFirst": (
         frozenset({2}),
-        lambda s, r, b: cached_regex(_text(r, "replaceFirst")).sub(java_replacement(_text(b, "replaceFirst")), s, 1),
+        lambda s, r, b: replace_matches(s, _text(r, "replaceFirst"), _text(b, "replaceFirst"), 1),
     ),
     "matches": (frozenset({1}), lambda s, r: cached_regex(_text(r, "matches")).fullmatch(s) is not None),
     "split": (frozenset({1, 2}), _split),

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from dataflow.clock import utc_now
 from dataflow.component import ParamProblem, Record, RecordStep
 from dataflow.errors import RecordError
 from dataflow.fieldpath import MISSING, compile_getter, compile_setter, parse
-from dataflow.javadate import PatternError, _Field, _scan, compile_pattern
+from dataflow.javadate import PatternError, compile_pattern
+from dataflow.javadate_parse import compile_parser, zone_named
+from dataflow.javaregex import JavaRegexError, compile_regex, translate_replacement
 from dataflow.runtime.context import StepContext
 
 Substitute = Callable[[str], str]
@@ -33,95 +34,6 @@ class _Bad(ValueError):
 
 
 # ------------------------------------------------------------------------------------------ field.replace
-
-
-def _python_regex(regex: str) -> tuple[str, list[int]]:
-    """Java regex → Python: named groups, ``\\k<name>``, ``\\Q…\\E``, ``\\z``; with each char's origin offset."""
-    out: list[str] = []
-    origin: list[int] = []
-
-    def emit(text: str, at: int) -> None:
-        out.append(text)
-        origin.extend([at] * len(text))
-
-    i, n, in_class = 0, len(regex), False
-    while i < n:
-        c = regex[i]
-        if c == "\\" and i + 1 < n:
-            following = regex[i + 1]
-            if following == "Q":
-                end = regex.find("\\E", i + 2)
-                end = n if end < 0 else end
-                emit(re.escape(regex[i + 2 : end]), i)
-                i = end + 2
-                continue
-            if following == "k" and regex.startswith("<", i + 2) and regex.find(">", i + 3) > 0:
-                end = regex.find(">", i + 3)
-                emit(f"(?P={regex[i + 3 : end]})", i)
-                i = end + 1
-                continue
-            if following in "zZ" and not in_class:
-                emit(r"\Z" if following == "z" else r"(?=\n?\Z)", i)
-            else:
-                emit(regex[i : i + 2], i)
-            i += 2
-            continue
-        if c == "[":
-            in_class = True
-        elif c == "]":
-            in_class = False
-        elif c == "(" and not in_class and regex.startswith("(?<", i) and regex[i + 3 : i + 4] not in ("=", "!"):
-            emit("(?P<", i)
-            i += 3
-            continue
-        emit(c, i)
-        i += 1
-    return "".join(out), origin
-
-
-def _python_template(replacement: str, pattern: re.Pattern[str]) -> tuple[str, str | None]:
-    """Java replacement (``$1``, ``${name}``, ``\\$``) → Python template, and the plain text when it uses no group."""
-    pieces: list[str] = []
-    text: list[str] = []
-    uses_groups, i, n = False, 0, len(replacement)
-    while i < n:
-        c = replacement[i]
-        if c == "\\":
-            if i + 1 >= n:
-                raise _Bad("replacement", "character to be escaped is missing", i)
-            pieces.append("\\\\" if replacement[i + 1] == "\\" else replacement[i + 1])
-            text.append(replacement[i + 1])
-            i += 2
-            continue
-        if c != "$":
-            pieces.append(c)
-            text.append(c)
-            i += 1
-            continue
-        following = replacement[i + 1 : i + 2]
-        if following == "{":
-            end = replacement.find("}", i + 2)
-            name = replacement[i + 2 : end] if end > 0 else ""
-            if not name:
-                raise _Bad("replacement", "named capturing group is missing trailing '}'", i)
-            if name not in pattern.groupindex:
-                raise _Bad("replacement", f"No group with name {{{name}}}", i)
-            pieces.append(f"\\g<{name}>")
-            i = end + 1
-        elif "0" <= following <= "9":
-            number, i = int(following), i + 2
-            if number > pattern.groups:
-                raise _Bad("replacement", f"No group {number} (the regex has {pattern.groups})", i - 2)
-            while i < n and "0" <= replacement[i] <= "9" and number * 10 + int(replacement[i]) <= pattern.groups:
-                number, i = (
-                    number * 10 + int(replacement[i]),
-                    i + 1,
-                )  # Java takes a digit more while such a group exists
-            pieces.append(f"\\g<{number}>")
-        else:
-            raise _Bad("replacement", "Illegal group reference: '$' must be followed by a group number or {name}", i)
-        uses_groups = True
-    return "".join(pieces), None if uses_groups else "".join(text)
 
 
 def _can_match_empty_and_text(pattern: re.Pattern[str]) -> bool:
@@ -139,14 +51,14 @@ def compile_substitution(item: dict[str, Any]) -> Substitute:
     nothing (``(\\|)|(\\n)|(||)`` in the public Epsilon flow) replaces only its non-empty matches; Java
     would insert the replacement between every two characters. Pure anchors (``^``) still insert.
     """
-    regex, origin = _python_regex(item["regex"])
     try:
-        pattern = re.compile(regex, re.ASCII)
-    except re.error as failure:
-        at = failure.pos if failure.pos is not None else len(regex)
-        offset = origin[at] if at < len(origin) else len(item["regex"])
-        raise _Bad("regex", f"invalid regex: {failure.msg}", offset) from None
-    template, literal = _python_template(item.get("replacement", ""), pattern)
+        pattern = compile_regex(item["regex"])
+    except JavaRegexError as bad:
+        raise _Bad("regex", bad.message, bad.offset) from None
+    try:
+        template, literal = translate_replacement(item.get("replacement", ""), pattern)
+    except JavaRegexError as bad:
+        raise _Bad("replacement", bad.message, bad.offset) from None
     if not _can_match_empty_and_text(pattern):
         return partial(pattern.sub, template)
     if literal is None:
@@ -231,109 +143,7 @@ _MILLISECOND = timedelta(milliseconds=1)
 _SECOND = timedelta(seconds=1)
 _INTEGER = re.compile(r"-?[0-9]+")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_OFFSET = re.compile(r"(?:GMT|UTC)?([+-])([0-9]{1,2})(?::?([0-9]{2}))?")
 _ISO_OUTPUT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
-
-
-def zone_named(name: str) -> tzinfo:
-    """An IANA zone (``Europe/Paris``), ``UTC``/``GMT``, or a fixed offset (``+02:00``, ``GMT-5``)."""
-    if name in ("UTC", "GMT", "Z"):
-        return UTC
-    offset = _OFFSET.fullmatch(name)
-    if offset:
-        sign = -1 if offset.group(1) == "-" else 1
-        return timezone(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0)))
-    return ZoneInfo(name)  # ZoneInfoNotFoundError (a KeyError) or ValueError for a bad name
-
-
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june",
-                "july", "august", "september", "october", "november", "december")  # fmt: skip
-_MONTHS = {name[:3]: number for number, name in enumerate(_MONTH_NAMES, 1)}
-_NAMES_OF = {
-    "M": "|".join([*_MONTH_NAMES, *_MONTHS]),
-    "E": "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun",
-    "a": "am|pm",
-    "G": "ad|bc",
-}
-_NAMES_OF["L"] = _NAMES_OF["M"]
-_ZONE_TEXT = r"[+-][0-9]{1,2}(?::?[0-9]{2})?|[A-Za-z]{1,5}(?:[+-][0-9]{1,2}(?::?[0-9]{2})?)?"
-_US_ZONES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7}
-_NUMERIC_LETTERS = frozenset("yYdHkKhmsSDFwWu")
-
-
-def _parsed_zone(text: str) -> tzinfo:
-    hours = _US_ZONES.get(text.upper())
-    if hours is not None:
-        return timezone(timedelta(hours=hours))
-    if text == "UT" or _OFFSET.fullmatch(text) or text in ("UTC", "GMT", "Z"):
-        return zone_named("UTC" if text == "UT" else text)
-    raise ValueError(f"unknown time zone '{text}'")
-
-
-def _is_number(part: Any) -> bool:
-    return isinstance(part, _Field) and (part.letter in _NUMERIC_LETTERS or (part.letter in "ML" and part.count < 3))
-
-
-def compile_parser(pattern: str, zone: tzinfo, now: datetime) -> Callable[[str], datetime]:
-    """A Java ``SimpleDateFormat`` pattern as a parser, as Java reads it (``DateFormat.parse``).
-
-    Java's rules kept: a number's letter count matters only between two abutting numbers (``yyyyMMdd``);
-    names are case-insensitive; ``yy`` with two digits lands within 80 years before and 20 after now; ``S`` is
-    a count of milliseconds; text after the pattern is ignored. Week, weekday and era fields are read and
-    ignored; values out of range fail (Java's lenient rollover is not reproduced). No zone in the pattern
-    means the value is in ``zone``.
-    """
-    parts = _scan(pattern)
-    regex: list[str] = []
-    fields: list[_Field] = []
-    for index, part in enumerate(parts):
-        if isinstance(part, str):
-            regex.append(re.escape(part))
-            continue
-        fields.append(part)
-        if _is_number(part):
-            abutting = index + 1 < len(parts) and _is_number(parts[index + 1])
-            regex.append(f"([0-9]{{{part.count}}})" if abutting else "([0-9]+)")
-        elif part.letter in "zZX":
-            regex.append(f"({_ZONE_TEXT})")
-        else:
-            regex.append(f"((?i:{_NAMES_OF[part.letter]}))")
-    compiled = re.compile("".join(regex))
-    century_start = now.year - 80
-
-    def parse_text(text: str) -> datetime:
-        found = compiled.match(text)
-        if found is None:
-            raise ValueError(f"does not match the pattern '{pattern}'")
-        got: dict[str, Any] = {}
-        for field, value in zip(fields, found.groups(), strict=True):
-            letter = field.letter
-            if letter in "yY":
-                year = int(value)
-                if field.count <= 2 and len(value) == 2:
-                    year += century_start // 100 * 100
-                    year += 100 if year < century_start else 0
-                got["year"] = year
-            elif letter in "ML":
-                got["month"] = int(value) if field.count < 3 else _MONTHS[value[:3].lower()]
-            elif letter in "dHmsS":
-                got[letter] = int(value)
-            elif letter in "kKh":
-                got["H" if letter == "k" else "h"] = int(value) % (24 if letter == "k" else 12)
-            elif letter == "a":
-                got["pm"] = value.lower() == "pm"
-            elif letter in "zZX":
-                got["zone"] = _parsed_zone(value)
-        hour = got.get("H")
-        if hour is None:
-            hour = got.get("h", 0) + (12 if got.get("pm") else 0)
-        moment = datetime(
-            got.get("year", 1970), got.get("month", 1), got.get("d", 1), hour, got.get("m", 0), got.get("s", 0),
-            tzinfo=got.get("zone", zone),
-        )  # fmt: skip
-        return moment + timedelta(milliseconds=got.get("S", 0))
-
-    return parse_text
 
 
 Reader = Callable[[Any], datetime]

@@ -119,7 +119,9 @@ class SilverpopClient:
 
     def summary(self) -> str:
         stats = self.org.tokens.stats
-        tokens = f"tokens issued {stats.issued} (renewed early {stats.proactive}, after refusal {stats.after_rejection})"
+        tokens = (
+            f"tokens issued {stats.issued} (renewed early {stats.proactive}, after refusal {stats.after_rejection})"
+        )
         retried = sum(self.retried.values())
         if not retried:
             return f"{self.calls:,} Silverpop calls, none retried; {tokens}"
