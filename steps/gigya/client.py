@@ -170,8 +170,6 @@ class GigyaClient:
         with self._lock:
             self.calls += 1
         try:
-            # bytes, not str: http.client then sends headers and body in one segment (a str body goes in a second
-            # write, and Nagle plus delayed ACK stall every call by ~40 ms)
             body = urlencode(encoded).encode("ascii")
             reply = self.session.post(url, data=body, headers=headers, timeout=self.timeout)
             content = reply.content

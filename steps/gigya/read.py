@@ -59,7 +59,11 @@ class _SearchReader(GigyaStep, Reader):
         if delta_field and since is not None:
             conditions.append(self.delta_condition(delta_field, since))
         select = query.render_select(query.parse_select(self.params.get("select") or "*"))
-        return query.build(select, self.source_name(), conditions, order_by, self.params.get("batchSize"))
+        page = self.params.get("batchSize")
+        limit = self.context.job.limit
+        if page and limit is not None:  # a test run of 10 records need not fetch a page of 1,000
+            page = max(1, min(page, limit))
+        return query.build(select, self.source_name(), conditions, order_by, page)
 
     def read(self) -> Iterator[list[Record]]:
         client = self.site

@@ -174,11 +174,13 @@ class WriteDataStore(_Writer):
         oid = nested.pop("oid", None) or "auto"
         uid = nested.pop("UID", None)
         data = nested
-        if isinstance(nested.get("data"), dict):  # a DS object's shape: {oid, UID, data, lastUpdated, ...}
+        if isinstance(nested.get("data"), dict) and nested["data"]:  # a DS object: {oid, UID, data, lastUpdated}
             data = nested["data"]
             ignored = sorted(key for key in nested if key != "data")
             if ignored:
                 self.warn_once(",".join(ignored), f"fields outside 'data' not stored: {', '.join(ignored)}")
+        elif nested.get("data") in ({}, None):
+            data = {key: value for key, value in nested.items() if key != "data"}
         if not data:
             raise RecordError("the record has no data to store")
         params: dict[str, Any] = {

@@ -52,9 +52,7 @@ def source_rows(path: Path, separator: str | None) -> Iterator[list[str]]:
     """The file's rows, header first, read with the separator given (or the one its header line uses)."""
     with open(path, encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
-        handle.seek(0)
-        if first.startswith("\ufeff"):
-            handle.read(1)
+        handle.seek(0)  # the utf-8-sig decoder skips a byte-order mark again after the seek
         delimiter = detect_separator(first, separator)
         yield from csv.reader(handle, delimiter=delimiter, quotechar='"')
 
@@ -95,7 +93,7 @@ def plan_columns(
         notes.append(f"column(s) not in {where} left out: {', '.join(unknown)}")
     missing = [name for name in newsletter_fields if name not in header]
     if missing:
-        raise FatalError(f"newsletterField {', '.join(missing)} is not a column of the file (columns: {header})")
+        notes.append(f"newsletterField {', '.join(missing)} is not a column of this file: nothing sent for it")
     present = {column.target for column in columns if column.include}
     if meta.key_columns:
         absent = [key for key in meta.key_columns if key not in present]

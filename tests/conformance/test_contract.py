@@ -48,6 +48,15 @@ def sftp_service():
         yield server
 
 
+@pytest.fixture(scope="module")
+def gigya_service():
+    """Two Gigya sandboxes on loopback: an empty site and one holding a little of everything."""
+    from tests.gigya.service import running
+
+    with running() as stand_in:
+        yield stand_in
+
+
 def _service_params(request: pytest.FixtureRequest, cls: Any, params: dict[str, Any], with_file: bool) -> dict:
     """A documented example pointed at a local stand-in of the component's service (if it needs one)."""
     service = getattr(cls, "needs_service", None)

@@ -114,3 +114,10 @@ def test_audit_reader_finds_deletions_in_the_window(build: Any, sandbox: GigyaSa
     )
     rows = read_all(reader)
     assert [row["uid"] for row in rows] == [sandbox.uid(7)]
+
+
+def test_a_test_run_with_a_limit_asks_for_a_small_page(build: Any, sandbox: GigyaSandbox) -> None:
+    reader = build("datasource.read.gigya.account", {"select": "UID", "batchSize": 1000}, limit=10)
+    assert reader.build_query() == "SELECT UID FROM accounts LIMIT 10"
+    assert len(read_all(reader)) == 10
+    assert len(sandbox.audit_rows("accounts.search")) == 1
