@@ -9,37 +9,19 @@ whatever the machine's time zone.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import UTC, datetime
 
+from sandbox.clock import Clock
+from sandbox.clock import ManualClock as SharedManualClock
 
-class Clock:
-    """Wall-clock time in seconds since the epoch."""
-
-    def now(self) -> float:
-        return time.time()
+__all__ = ["Clock", "ManualClock", "java_format", "parse_request_date", "short_date"]
 
 
-class ManualClock(Clock):
-    """A clock that moves only when told to (thread-safe)."""
+class ManualClock(SharedManualClock):
+    """A clock that moves only when told to, starting at a fixed moment so runs are reproducible."""
 
     def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self._now = float(start)
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        with self._lock:
-            return self._now
-
-    def advance(self, seconds: float) -> float:
-        with self._lock:
-            self._now += seconds
-            return self._now
-
-    def set(self, when: float) -> None:
-        with self._lock:
-            self._now = float(when)
+        super().__init__(start)
 
 
 _PATTERN = re.compile(r"yyyy|yy|MMM|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|a|'[^']*'")

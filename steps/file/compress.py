@@ -31,9 +31,10 @@ from dataflow.component import FileStep
 from dataflow.errors import RecordError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
+from steps.file.parts import MEGABYTE
 
 _CHUNK = 1024 * 1024
-_MEGABYTE = 1024 * 1024
+
 _GZIP_MAGIC = b"\x1f\x8b"
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, gzip.BadGzipFile)
@@ -159,7 +160,7 @@ class _Uncompress(FileStep):
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
         self._limit_mb = params.get("maxUncompressedSize", 10240)
-        self._limit = int(float(self._limit_mb) * _MEGABYTE)
+        self._limit = int(float(self._limit_mb) * MEGABYTE)
         self._pass_plain = bool(params.get("passThroughUncompressed", False))
 
     def _not_compressed(self, file: FileRef, what: str) -> FileRef:

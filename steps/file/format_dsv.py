@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import csv
 import os
+from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from dataflow import jsonio
-from dataflow.component import Formatter, Record
+from dataflow.component import Record
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
 from steps.file.dsv_dialect import writer_options
+from steps.file.parts import PartedFormatter
 
-_MEGABYTE = 1024 * 1024
 _ROLLOVER_CHUNK = 200  # records written between size checks when maxFileSize is set
 # csv writes these as they should appear (None as an empty cell); anything else goes through _cell.
 _PLAIN = frozenset({str, int, type(None)})
@@ -36,29 +37,21 @@ def _cell(value: Any) -> Any:
     return repr(value) if kind is float else str(value)
 
 
-class FormatDsv(Formatter):
+class FormatDsv(PartedFormatter):
     """Write records as CSV/DSV files (separator, quoting, escape, line end and header as IdentitySync's params say)."""
 
     type: ClassVar[str] = "file.format.dsv"
+    default_name: ClassVar[str] = "file.csv"
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
         self._options = writer_options(params)
         self._write_header = bool(params.get("writeHeader", True))
-        max_size = params.get("maxFileSize")
-        self._max_bytes = int(float(max_size) * _MEGABYTE) if max_size else None
-        self._create_empty = bool(params.get("createEmptyFile", True))
-        self._file_name = params.get("fileName") or "file.csv"
         self._columns: list[str] = []
         self._column_set: set[str] = set()
         self._columns_tuple: tuple[str, ...] = ()
         self._header_columns = 0
-        self._handle: IO[str] | None = None
         self._writer: Any = None
-        self._part = 0
-        self._rows_in_part = 0
-        self._current: FileRef | None = None
-        self._done: list[FileRef] = []
 
     # Formatter ----------------------------------------------------------------------------------------
     def write(self, records: list[Record]) -> list[FileRef]:
@@ -74,19 +67,6 @@ class FormatDsv(Formatter):
             if self._handle.tell() >= self._max_bytes:
                 finished.append(self._close_part())
         return finished
-
-    def finish_files(self) -> list[FileRef]:
-        if self._handle is not None:
-            return [self._close_part()]
-        if self._part == 0 and self._create_empty:
-            self._open_part()
-            return [self._close_part()]
-        return []
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
 
     # rows -------------------------------------------------------------------------------------------------
     def _write_rows(self, records: list[Record]) -> None:
@@ -106,7 +86,7 @@ class FormatDsv(Formatter):
                 values = record.values()
             append(values if all(map(_is_plain, map(type, values))) else [_cell(v) for v in values])
         self._writer.writerows(rows)
-        self._rows_in_part += len(records)
+        self._records_in_part += len(records)
 
     def _learn_columns(self, record: Record) -> None:
         for key in record:
@@ -116,42 +96,25 @@ class FormatDsv(Formatter):
         self._columns_tuple = tuple(self._columns)
 
     # parts ------------------------------------------------------------------------------------------------
-    def _part_name(self) -> str:
-        if self._part == 0:
-            return self._file_name
-        stem, dot, suffix = self._file_name.rpartition(".")
-        if not dot:
-            return f"{self._file_name}_{self._part}"
-        return f"{stem}_{self._part}.{suffix}"
-
-    def _open_part(self) -> None:
-        path = self.context.new_file_path(self._part_name())
-        self._handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in _close_part
-        self._writer = csv.writer(self._handle, **self._options)
-        self._current = FileRef(self._part_name(), path, 0)
+    def start_part(self, path: Path) -> IO[str]:
+        handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by PartedFormatter
+        self._writer = csv.writer(handle, **self._options)
         self._header_columns = len(self._columns)
-        self._rows_in_part = 0
         if self._write_header and self._columns:
             self._writer.writerow(self._columns)
+        return handle
 
-    def _close_part(self) -> FileRef:
-        assert self._handle is not None and self._current is not None
-        self._handle.close()
-        self._handle = None
+    def after_close(self, path: Path) -> None:
         if len(self._columns) != self._header_columns:
-            self._widen(self._current)
-        finished = FileRef.of(self._current.path, self._current.name)
-        self._part += 1
-        self.context.info(f"wrote {finished.name}: {self._rows_in_part:,} records, {finished.size:,} bytes")
-        return finished
+            self._widen(path)
 
-    def _widen(self, part: FileRef) -> None:
+    def _widen(self, path: Path) -> None:
         """Rewrite a part whose columns grew after its header was written: new header, rows padded."""
         width = len(self._columns)
         reader_options = {k: v for k, v in self._options.items() if k not in ("lineterminator", "quoting")}
-        temporary = part.path.with_name(part.path.name + ".widen")
+        temporary = path.with_name(path.name + ".widen")
         with (
-            open(part.path, encoding="utf-8", newline="") as source,
+            open(path, encoding="utf-8", newline="") as source,
             open(temporary, "w", encoding="utf-8", newline="") as target,
         ):
             rows = csv.reader(source, **reader_options)
@@ -161,4 +124,4 @@ class FormatDsv(Formatter):
                 writer.writerow(self._columns)
             for row in rows:
                 writer.writerow(row + [""] * (width - len(row)))
-        os.replace(temporary, part.path)
+        os.replace(temporary, path)

@@ -13,42 +13,25 @@ the limit by at most one record (``file.format.dsv`` checks every 200 records be
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from dataflow import jsonio
-from dataflow.component import Formatter, Record
+from dataflow.component import Record
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
+from steps.file.parts import PartedFormatter
 
-_MEGABYTE = 1024 * 1024
 _BUFFER = 1024 * 1024  # write buffer: fewer system calls for many small records
 
 
-def part_name(file_name: str, part: int) -> str:
-    """``name.ext`` for the first part, then ``name_1.ext``, ``name_2.ext``, ... (as ``file.format.dsv`` names them)."""
-    if part == 0:
-        return file_name
-    stem, dot, suffix = file_name.rpartition(".")
-    if not dot:
-        return f"{file_name}_{part}"
-    return f"{stem}_{part}.{suffix}"
-
-
-class _JsonFormatter(Formatter):
+class _JsonFormatter(PartedFormatter):
     """The shared streaming writer; subclasses say what opens, separates and closes a file."""
 
     default_name: ClassVar[str] = "file.json"
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
-        max_size = params.get("maxFileSize")
-        self._max_bytes = int(float(max_size) * _MEGABYTE) if max_size else None
-        self._create_empty = bool(params.get("createEmptyFile", True))
-        self._file_name = params.get("fileName") or self.default_name
-        self._handle: IO[bytes] | None = None
-        self._current: FileRef | None = None
-        self._part = 0
-        self._records_in_part = 0
         self._bytes_in_part = 0
 
     # what a file looks like -----------------------------------------------------------------------------
@@ -88,39 +71,17 @@ class _JsonFormatter(Formatter):
                 finished.append(self._close_part())
         return finished
 
-    def finish_files(self) -> list[FileRef]:
-        if self._handle is not None:
-            return [self._close_part()]
-        if self._part == 0 and self._create_empty:
-            self._open_part()
-            return [self._close_part()]
-        return []
-
-    def close(self) -> None:
-        if self._handle is not None:
-            self._handle.close()
-            self._handle = None
-
     # parts -----------------------------------------------------------------------------------------------
-    def _open_part(self) -> None:
-        name = part_name(self._file_name, self._part)
-        path = self.context.new_file_path(name)
-        self._handle = open(path, "wb", buffering=_BUFFER)  # noqa: SIM115 - closed in _close_part or close
-        self._current = FileRef(name, path, 0)
-        self._records_in_part = 0
+    def start_part(self, path: Path) -> IO[bytes]:
+        handle = open(path, "wb", buffering=_BUFFER)  # noqa: SIM115 - closed by PartedFormatter
         opening = self.opening()
-        self._handle.write(opening)
+        handle.write(opening)
         self._bytes_in_part = len(opening)
+        return handle
 
-    def _close_part(self) -> FileRef:
-        assert self._handle is not None and self._current is not None
+    def end_part(self) -> None:
+        assert self._handle is not None
         self._handle.write(self.closing(self._records_in_part == 0))
-        self._handle.close()
-        self._handle = None
-        finished = FileRef.of(self._current.path, self._current.name)
-        self._part += 1
-        self.context.info(f"wrote {finished.name}: {self._records_in_part:,} records, {finished.size:,} bytes")
-        return finished
 
 
 class FormatJson(_JsonFormatter):
