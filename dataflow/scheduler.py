@@ -19,11 +19,13 @@ from typing import Any
 
 from dataflow.clock import Clock, iso, utc_now
 from dataflow.errors import FlowInvalid
+from dataflow.retention import prune
 from dataflow.runtime.jobs import JobRequest, JobService, owner_alive, resolve
 from dataflow.scheduling import next_slot, parse_time
 from dataflow.store import AlreadyRunning
 
 Log = Callable[[str], None]
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class Scheduler:
@@ -80,8 +82,15 @@ class Scheduler:
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         self.recover()
+        last_prune: datetime | None = None
         while not stop.wait(poll_seconds):
             self.tick()
+            now = self.clock()
+            if last_prune is None or now - last_prune >= PRUNE_EVERY:
+                removed = prune(self.store, self.service.settings.retention_days, now)
+                if removed:
+                    self.log(f"removed the work directories of {removed} job(s) past the retention")
+                last_prune = now
         self._pool.shutdown(wait=True)
 
     def shutdown(self) -> None:

@@ -22,6 +22,8 @@ from types import FrameType
 def serve(args: argparse.Namespace) -> int:
     if args.service == "gigya":
         return _serve_gigya(args)
+    if args.service == "all":
+        return _serve_all(args)
     try:  # the Silverpop sandbox lives in its own package and brings its own serve()
         from sandbox.silverpop.cli import serve as serve_silverpop
     except ImportError as problem:
@@ -67,9 +69,40 @@ def _serve_gigya(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_all(args: argparse.Namespace) -> int:
+    """Both sandboxes in one process, on free ports: one JSON line each (Gigya first), until a signal."""
+    from sandbox.gigya import GigyaSandbox
+    from sandbox.silverpop.cli import config_from_args
+    from sandbox.silverpop.server import SilverpopSandbox
+
+    gigya = GigyaSandbox(
+        accounts=args.accounts, seed=args.seed, host=args.host, fault_rate=args.fault_rate, latency_ms=args.latency_ms
+    ).start()
+    silverpop = SilverpopSandbox(config_from_args(args), host=args.host, port=0, sftp_port=0)
+    silverpop.start()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(json.dumps({"service": "gigya", "url": gigya.url, **gigya.config.credentials()}), flush=True)
+        print(json.dumps(silverpop.info()), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        silverpop.stop()
+        gigya.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.cli", description=__doc__)
-    parser.add_argument("service", choices=("gigya", "silverpop"))
+    parser.add_argument("service", choices=("gigya", "silverpop", "all"))
+    parser.add_argument("--sftp-port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)

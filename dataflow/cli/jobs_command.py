@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import shutil
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from dataflow import jsonio
 from dataflow.cli.commands import UsageError
 from dataflow.cli.context import store
-from dataflow.clock import iso, utc_now
+from dataflow.clock import utc_now
+from dataflow.retention import prune
 from dataflow.runtime.home import dataflow_home
 from dataflow.settings import load_settings
 
@@ -92,14 +91,7 @@ def _kill(job_id: str) -> int:
 
 def _prune() -> int:
     """Remove work directories (files, error files) of jobs older than the retention setting."""
-    home = dataflow_home()
-    days = load_settings(home).retention_days
-    before = iso(utc_now() - timedelta(days=days))
-    the_store = store()
-    removed = 0
-    for job in the_store.old_jobs(before):
-        shutil.rmtree(job["workDir"], ignore_errors=True)
-        the_store.forget_work_dir(job["id"])
-        removed += 1
+    days = load_settings(dataflow_home()).retention_days
+    removed = prune(store(), days, utc_now())
     print(f"removed the work directories of {removed} job(s) older than {days} days")
     return 0

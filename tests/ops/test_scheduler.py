@@ -163,3 +163,22 @@ def test_a_kill_request_stops_a_running_job(service, store, clock) -> None:
     worker.join(10)
     assert result["status"] == "killed"
     assert store.get_job(running["id"])["status"] == "killed"
+
+
+def test_the_running_scheduler_prunes_work_directories_past_the_retention(service, store, clock, tmp_path) -> None:
+    old_dir = tmp_path / "old-job"
+    old_dir.mkdir()
+    job = {"id": "e" * 32, "dataflowId": "f", "dataflowName": "old", "startTime": "2026-01-01T00:00:00.000Z"}
+    store.start_job({**job, "attemptNumber": 1, "owner": "elsewhere:1", "workDir": str(old_dir)})
+    store.finish_job({**job, "status": "succeeded", "endTime": "2026-01-01T00:01:00.000Z", "workDir": str(old_dir)})
+    scheduler = Scheduler(service, clock=clock, log=lambda _: None)
+    stop = threading.Event()
+    worker = threading.Thread(target=scheduler.run_forever, args=(stop, 0.01))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while old_dir.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    worker.join(10)
+    assert not old_dir.exists()
+    assert store.get_job("e" * 32)["workDir"] is None
