@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-FAMILIES = ("steps.field", "steps.file", "steps.storage", "steps.record", "steps.gigya")
+FAMILIES = ("steps.field", "steps.file", "steps.storage", "steps.record", "steps.gigya", "steps.silverpop")
 
 
 def _gather() -> dict[str, str]:

@@ -94,28 +94,29 @@ class Handler(BaseHTTPRequestHandler):
             self._send(config.faults.concurrency_status, fault(problem), Retry_After="1")
             return
         try:
-            faults.wait_gate()
-            token = bearer(self.headers.get("Authorization"))
-            if not app.tokens.valid(token):
-                self._send(401, b"")
-                return
-            if faults.draw("token_expiry", config.faults.token_expiry_rate):
-                app.tokens.expire(token)
-                self._send(401, b"")
-                return
-            if faults.draw("server_error", config.faults.server_error_rate):
-                self._send(config.faults.server_error_status, fault(server_error()))
-                return
-            if config.latency_s > 0:
-                time.sleep(config.latency_s)
-            try:
-                envelope = extract_xml(body, self.headers.get("Content-Type", ""))
-            except ApiFault as problem:
-                self._send(200, fault(problem))
-                return
-            self._send(200, handle(app.store, envelope))
+            status, answer = self._answer(app, body)
         finally:
-            faults.leave()
+            faults.leave()  # before the answer goes out: a client's next call must not count this one
+        self._send(status, answer)
+
+    def _answer(self, app: App, body: bytes) -> tuple[int, bytes]:
+        faults, config = app.faults, app.store.config
+        faults.wait_gate()
+        token = bearer(self.headers.get("Authorization"))
+        if not app.tokens.valid(token):
+            return 401, b""
+        if faults.draw("token_expiry", config.faults.token_expiry_rate):
+            app.tokens.expire(token)
+            return 401, b""
+        if faults.draw("server_error", config.faults.server_error_rate):
+            return config.faults.server_error_status, fault(server_error())
+        if config.latency_s > 0:
+            time.sleep(config.latency_s)
+        try:
+            envelope = extract_xml(body, self.headers.get("Content-Type", ""))
+        except ApiFault as problem:
+            return 200, fault(problem)
+        return 200, handle(app.store, envelope)
 
 
 class SilverpopHTTPServer(ThreadingHTTPServer):

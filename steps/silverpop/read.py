@@ -20,7 +20,7 @@ from steps.silverpop import ops
 from steps.silverpop.base import SilverpopStep
 from steps.silverpop.files import DOWNLOAD
 from steps.silverpop.settings import check_id
-from steps.silverpop.write_list import names
+from steps.silverpop.values import names
 
 
 class ReadSilverpop(SilverpopStep, Reader):

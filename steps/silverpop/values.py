@@ -96,3 +96,9 @@ def one_line(text: str) -> str:
     if "\n" in text or "\r" in text:
         return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
     return text
+
+
+def names(value: Any) -> list[str]:
+    """Column names from a comma list (IdentitySync's ``columns``) or an array."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    return [str(item).strip() for item in items if str(item).strip()]

@@ -26,14 +26,9 @@ from steps.silverpop.files import UPLOAD
 from steps.silverpop.prepare import Prepared, plan_columns, source_rows, write_prepared
 from steps.silverpop.results import ImportResult
 from steps.silverpop.settings import check_id
+from steps.silverpop.values import names
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def names(value: Any) -> list[str]:
-    """A comma list or an array of column names."""
-    items = value if isinstance(value, list) else str(value or "").split(",")
-    return [str(item).strip() for item in items if str(item).strip()]
 
 
 class WriteSilverpop(SilverpopStep, Component):

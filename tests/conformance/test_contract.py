@@ -57,6 +57,15 @@ def gigya_service():
         yield stand_in
 
 
+@pytest.fixture(scope="module")
+def silverpop_service():
+    """The Silverpop sandbox (API, OAuth, SFTP) on loopback."""
+    from tests.silverpop.service import running
+
+    with running() as stand_in:
+        yield stand_in
+
+
 def _service_params(request: pytest.FixtureRequest, cls: Any, params: dict[str, Any], with_file: bool) -> dict:
     """A documented example pointed at a local stand-in of the component's service (if it needs one)."""
     service = getattr(cls, "needs_service", None)

@@ -25,8 +25,10 @@ from sandbox.gigya import GigyaSandbox
 from sandbox.silverpop import DatabaseSpec, FaultConfig, SilverpopConfig, SilverpopSandbox
 from sandbox.silverpop.clock import Clock
 from sandbox.silverpop.seed import DEFAULT_DATABASES
-from steps.silverpop import COMPONENTS
+from steps.silverpop import COMPONENTS, xmlapi
+from steps.silverpop.client import SilverpopClient
 from steps.silverpop.read import ReadSilverpop
+from steps.silverpop.settings import resolve
 from steps.silverpop.write_list import WriteSilverpop
 from steps.silverpop.write_table import WriteSilverpopTable
 
@@ -175,3 +177,33 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
     return path
+
+
+# Silverpop changes made the way a marketer's tools would (through the XML API), for tests to react to ----------
+def client_for(sandbox: SilverpopSandbox) -> SilverpopClient:
+    config = sandbox.config
+    return SilverpopClient(
+        resolve(
+            {
+                "clientId": config.client_id,
+                "clientSecret": config.client_secret,
+                "refreshToken": config.refresh_token,
+                "apiUrl": sandbox.url,
+            }
+        )
+    )
+
+
+def upsert(client: SilverpopClient, list_id: int, **columns: str) -> None:
+    children = []
+    for name, value in columns.items():
+        column = xmlapi.element("COLUMN")
+        xmlapi.sub(column, "NAME", name)
+        xmlapi.sub(column, "VALUE", value)
+        children.append(column)
+    fields = {"LIST_ID": list_id, "CREATED_FROM": 1, "UPDATE_IF_FOUND": "true"}
+    client.call(xmlapi.operation("AddRecipient", fields, *children))
+
+
+def opt_out(client: SilverpopClient, list_id: int, email: str) -> None:
+    client.call(xmlapi.operation("OptOutRecipient", {"LIST_ID": list_id, "EMAIL": email}))

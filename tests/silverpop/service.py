@@ -28,8 +28,7 @@ from sandbox.silverpop.clock import Clock
 from sandbox.silverpop.seed import DEFAULT_TABLES
 from steps.silverpop.client import SilverpopClient
 from steps.silverpop.settings import resolve
-from tests.silverpop.conftest import DATABASES, connection
-from tests.silverpop.test_read import upsert
+from tests.silverpop.conftest import DATABASES, connection, upsert
 
 # Every default table, keyed by its first column (the UID) only.
 UID_KEYED_TABLES = tuple(

@@ -29,12 +29,14 @@ from tests.silverpop.conftest import (
     FLOWS,
     REGISTRY,
     assert_reconciled,
+    client_for,
     connection,
     gigya_environ,
+    opt_out,
     run_document,
+    upsert,
 )
 from tests.silverpop.flow_scripts import SCRIPTS
-from tests.silverpop.test_read import client_for, opt_out, upsert
 
 CONFIG = yaml.safe_load((FLOWS / "customer.example.yaml").read_text())
 NEWSLETTERS = ("Weekly", "Offers", "Product")

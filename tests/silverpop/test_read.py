@@ -11,10 +11,7 @@ import pytest
 
 from dataflow.testing import read_all
 from sandbox.silverpop import ManualClock, SilverpopConfig, SilverpopSandbox
-from steps.silverpop import xmlapi
-from steps.silverpop.client import SilverpopClient
-from steps.silverpop.settings import resolve
-from tests.silverpop.conftest import DATABASES, build, connection
+from tests.silverpop.conftest import DATABASES, build, client_for, connection, opt_out, upsert
 
 
 @pytest.fixture
@@ -25,35 +22,6 @@ def clocked() -> Iterator[tuple[SilverpopSandbox, ManualClock]]:
     sandbox = SilverpopSandbox(config, clock=clock, tick_s=0.01).start()
     yield sandbox, clock
     sandbox.stop()
-
-
-def client_for(sandbox: SilverpopSandbox) -> SilverpopClient:
-    config = sandbox.config
-    return SilverpopClient(
-        resolve(
-            {
-                "clientId": config.client_id,
-                "clientSecret": config.client_secret,
-                "refreshToken": config.refresh_token,
-                "apiUrl": sandbox.url,
-            }
-        )
-    )
-
-
-def upsert(client: SilverpopClient, list_id: int, **columns: str) -> None:
-    children = []
-    for name, value in columns.items():
-        column = xmlapi.element("COLUMN")
-        xmlapi.sub(column, "NAME", name)
-        xmlapi.sub(column, "VALUE", value)
-        children.append(column)
-    fields = {"LIST_ID": list_id, "CREATED_FROM": 1, "UPDATE_IF_FOUND": "true"}
-    client.call(xmlapi.operation("AddRecipient", fields, *children))
-
-
-def opt_out(client: SilverpopClient, list_id: int, email: str) -> None:
-    client.call(xmlapi.operation("OptOutRecipient", {"LIST_ID": list_id, "EMAIL": email}))
 
 
 def reader(sandbox: SilverpopSandbox, work: Path, job: dict[str, Any] | None = None, **params: Any) -> Any:

@@ -16,12 +16,13 @@ from tests.silverpop.conftest import (
     DATABASES,
     TEMPLATES,
     assert_reconciled,
+    client_for,
     connection,
     gigya_environ,
     load_template,
     run_document,
+    upsert,
 )
-from tests.silverpop.test_read import client_for, upsert
 
 pytestmark = pytest.mark.skipif(not TEMPLATES.is_dir(), reason="reference templates not present")
 CONNECTION_PARAMS = {"clientId", "clientSecret", "refreshToken", "host", "username", "password", "listId"}

@@ -136,7 +136,6 @@ def test_the_api_needs_no_sftp_host_key_and_stays_within_ten_calls(sp_factory: S
     assert status["status"] == "succeeded", status.get("errorMessage")
     assert len(sandbox.rows("Likes")) == 60
     assert runner.components["likes"].client.org.gate.peak == 10  # the org's gate, shared by every client
-    assert sandbox.fault_counts["concurrency"] == 0
 
 
 def test_api_rows_survive_token_expiry_and_server_errors(sp_factory: SandboxFactory, tmp_path: Path) -> None:
@@ -147,3 +146,17 @@ def test_api_rows_survive_token_expiry_and_server_errors(sp_factory: SandboxFact
     assert len(emitted) == 300 and rejected == []
     assert sandbox.rows("Likes") == expected_rows(records)
     assert sandbox.fault_counts["server_error"] > 0 and sandbox.fault_counts["token_expiry"] > 0
+
+
+def test_rows_beyond_the_relational_row_limit_are_refused_with_the_reason(
+    sp_factory: SandboxFactory, tmp_path: Path
+) -> None:
+    """The org-wide cap (10M on Acoustic; 8 here) refuses the rows beyond it; they go down the error path."""
+    sandbox = sp_factory(max_relational_rows=8)
+    records = likes(10)
+    emitted, rejected = drive(table_writer(sandbox, tmp_path / "w", method="api"), [records])
+    assert emitted == records[:8]
+    assert [(item, reason) for item, reason, _ in rejected] == [
+        (record, "Relational table row limit of 8 rows reached") for record in records[8:]
+    ]
+    assert len(sandbox.rows("Likes")) == 8
