@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from dataflow.runtime.home import dataflow_home, jobs_dir
 from dataflow.runtime.jobs import JobService
@@ -15,6 +16,9 @@ def store() -> Store:
     return open_store(dataflow_home())
 
 
-def job_service(environ: Mapping[str, str] | None = None) -> JobService:
-    home = dataflow_home()
-    return JobService(open_store(home), load_settings(home), jobs_dir(), environ=environ or dict(os.environ))
+def job_service(environ: Mapping[str, str] | None = None, home: Path | None = None) -> JobService:
+    """Jobs recorded in ``home`` (default ``$DATAFLOW_HOME``; sandbox runs keep a home of their own)."""
+    base = dataflow_home()
+    state = home or base
+    work = state / "jobs" if home else jobs_dir()
+    return JobService(open_store(state), load_settings(base), work, environ=environ or dict(os.environ))

@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("flow", metavar="FLOW", help="a flow file, or the name or id of a stored flow")
     run.add_argument("--draft", action="store_true", help="run the stored draft instead of the published flow")
+    run.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the Gigya and Silverpop sandboxes with demo data and run against them (implies --full-extract)",
+    )
     _variables_options(run)
     run.add_argument("--limit", type=int, metavar="N", help="stop reading after N records (a test run)")
     run.add_argument("--log-level", choices=LOG_LEVELS, default="info")
@@ -65,8 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     steps = commands.add_parser("steps", help="list the registered components and their params")
     steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
     steps.add_argument("--json", action="store_true")
-    from dataflow.cli import flows_command, jobs_command, schedule_command
+    from dataflow.cli import flows_command, init_command, jobs_command, schedule_command
 
+    init_command.add_parser(commands)
     flows_command.add_parser(commands)
     jobs_command.add_parser(commands)
     schedule_command.add_parser(commands)
@@ -75,9 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from dataflow.cli import commands, flows_command, jobs_command, run_command, schedule_command
+    from dataflow.cli import commands, flows_command, init_command, jobs_command, run_command, schedule_command
 
     handlers = {
+        "init": init_command.run,
         "flows": flows_command.run,
         "jobs": jobs_command.run,
         "schedule": schedule_command.run,

@@ -18,6 +18,7 @@ from dataflow import jsonio
 from dataflow.cli.commands import load_variables, print_diagnostics, site_environ
 from dataflow.cli.context import job_service
 from dataflow.errors import FlowInvalid
+from dataflow.runtime.home import dataflow_home
 from dataflow.runtime.jobs import JobRequest, resolve
 from dataflow.store import AlreadyRunning
 
@@ -28,9 +29,20 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         print("dataflow run: --limit must be 0 or more", file=sys.stderr)
         return EXIT_INVALID
-    service = job_service(site_environ(args.site, dict(os.environ)))
+    if not args.sandbox:
+        return _run(args, site_environ(args.site, dict(os.environ)), {}, None)
+    from dataflow.cli.sandbox_run import demo_services
+
+    print("starting the Gigya and Silverpop sandboxes on loopback ...", file=sys.stderr)
+    with demo_services() as demo:
+        os.environ.update(demo.environ)  # validation reads the site known_hosts from the process environment
+        return _run(args, {**os.environ, **demo.environ}, demo.variables, demo)
+
+
+def _run(args: argparse.Namespace, environ: dict[str, str], defaults: dict[str, Any], demo: Any) -> int:
+    service = job_service(environ, home=dataflow_home() / "sandbox" if demo else None)
     try:
-        target = resolve(service.store, args.flow, load_variables(args), draft=args.draft)
+        target = resolve(service.store, args.flow, {**defaults, **load_variables(args)}, draft=args.draft)
     except FlowInvalid as invalid:
         print_diagnostics(invalid.diagnostics)
         return EXIT_INVALID
@@ -41,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         target=target,
         limit=args.limit,
         log_level=args.log_level,
-        full_extract=args.full_extract,
+        full_extract=args.full_extract or demo is not None,
         batch_size=max(1, args.batch_size),
     )
     console = Console(stderr=True)
@@ -62,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         print(jsonio.dumps_pretty(status))
     else:
         _summary(status)
+        for line in demo.summary() if demo is not None else []:
+            Console().print(line, highlight=False)
     return EXIT_SUCCEEDED if status["status"] == "succeeded" else EXIT_FAILED
 
 

@@ -54,6 +54,32 @@ MASTER = DatabaseSpec(
 NEWSLETTER = DatabaseSpec(name="Newsletter", key_columns=(EMAIL,), columns=(("FirstName", 0), ("Subscribed", 1)))
 
 DEFAULT_DATABASES: tuple[DatabaseSpec, ...] = (MASTER, NEWSLETTER)
+
+# The database the Gigya <-> Silverpop sample flows (flows/silverpop) write: the default master plus newsletter
+# Yes/No fields, a phone for SMS, dates and scoring fields. ``dataflow run --sandbox`` and the flows' tests use it.
+INTEGRATION_MASTER = DatabaseSpec(
+    name="Gigya Master",
+    key_columns=("GigyaUid",),
+    columns=(
+        ("GigyaUid", 19),
+        ("FirstName", 0),
+        ("LastName", 0),
+        ("Country", 0),
+        ("City", 0),
+        ("Gender", 0),
+        ("SocialProviders", 0),
+        ("Subscribed", 1),
+        ("NewsletterWeekly", 1),
+        ("NewsletterOffers", 1),
+        ("NewsletterProduct", 1),
+        ("MobilePhone", 16),
+        ("BirthDate", 3),
+        ("LastUpdated", 17),
+        ("Score", 2),
+        ("EngagementScore", 2),
+    ),
+)
+INTEGRATION_DATABASES: tuple[DatabaseSpec, ...] = (INTEGRATION_MASTER, NEWSLETTER)
 DEFAULT_TABLES: tuple[TableSpec, ...] = (
     TableSpec(
         "Likes",

@@ -113,6 +113,11 @@ class SilverpopSandbox(AdminMixin):
         return self._sftp.port
 
     @property
+    def sftp_host_key(self) -> str:
+        """The SFTP server's public host key (``ssh-ed25519 AAAA…``), to pin in a client's known_hosts."""
+        return self._sftp.host_public_key
+
+    @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
@@ -137,6 +142,7 @@ class SilverpopSandbox(AdminMixin):
                 "port": self.sftp_port,
                 "username": self.config.sftp_username,
                 "password": self.config.sftp_password,
+                "hostKey": self.sftp_host_key,
             },
             "clientId": self.config.client_id,
             "clientSecret": self.config.client_secret,

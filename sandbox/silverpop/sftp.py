@@ -51,6 +51,7 @@ class SFTPService:
         self.host = host
         self.port = port
         self._check = check
+        self._host_key = asyncssh.generate_private_key("ssh-ed25519")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -90,15 +91,19 @@ class SFTPService:
             loop.close()
 
     async def _listen(self) -> asyncssh.SSHAcceptor:
-        key = asyncssh.generate_private_key("ssh-ed25519")
         return await asyncssh.create_server(
             functools.partial(_SSHServer, self._check, self._connections),
             self.host,
             self.port,
-            server_host_keys=[key],
+            server_host_keys=[self._host_key],
             sftp_factory=functools.partial(asyncssh.SFTPServer, chroot=str(self.root)),
             allow_scp=False,
         )
+
+    @property
+    def host_public_key(self) -> str:
+        """The server's public host key in OpenSSH form, for clients' known_hosts."""
+        return self._host_key.export_public_key("openssh").decode().strip()
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None and self._thread.is_alive():

@@ -51,7 +51,7 @@ class SilverpopStep(Component):
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = resolve(self.params)
+            self._settings = resolve(self.params, self.context.job.environ)
             self.context.info(f"Silverpop: {self._settings.describe()}")
         return self._settings
 

@@ -105,8 +105,23 @@ class Settings:
         return f"XML API {self.api_base} (client {self.client_id}), SFTP {who}@{sftp}"
 
 
-def resolve(params: Mapping[str, Any]) -> Settings:
-    """The step's connection; ``FatalError`` when a value cannot work."""
+ENV_API_URL, ENV_SFTP_HOST, ENV_SFTP_PORT = "SILVERPOP_API_URL", "SILVERPOP_SFTP_HOST", "SILVERPOP_SFTP_PORT"
+
+
+def resolve(params: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """The step's connection; ``FatalError`` when a value cannot work.
+
+    Where the org is: the step's ``apiUrl``/``host``/``port`` first, then the job environment's
+    ``SILVERPOP_API_URL``/``SILVERPOP_SFTP_HOST``/``SILVERPOP_SFTP_PORT`` (a site-wide proxy, or the sandbox of
+    ``dataflow run --sandbox``), then the hosts of ``podNumber``.
+    """
+    environ = environ or {}
+    params = {
+        **params,
+        "apiUrl": params.get("apiUrl") or environ.get(ENV_API_URL),
+        "host": params.get("host") or environ.get(ENV_SFTP_HOST),
+        "port": params.get("port") if params.get("host") else environ.get(ENV_SFTP_PORT) or params.get("port"),
+    }
     api_url = params.get("apiUrl")
     base = normalize_api_url(str(api_url)) if api_url else api_base(params.get("podNumber"))
     parts = urlsplit(base)

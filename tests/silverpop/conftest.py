@@ -22,9 +22,9 @@ from dataflow.runtime.runner import Runner, RunOptions
 from dataflow.testing import build_component
 from dataflow.validation import validate_text
 from sandbox.gigya import GigyaSandbox
-from sandbox.silverpop import DatabaseSpec, FaultConfig, SilverpopConfig, SilverpopSandbox
+from sandbox.silverpop import FaultConfig, SilverpopConfig, SilverpopSandbox
 from sandbox.silverpop.clock import Clock
-from sandbox.silverpop.seed import DEFAULT_DATABASES
+from sandbox.silverpop.seed import INTEGRATION_DATABASES
 from steps.silverpop import COMPONENTS, xmlapi
 from steps.silverpop.client import SilverpopClient
 from steps.silverpop.read import ReadSilverpop
@@ -39,29 +39,7 @@ CLASSES = {cls.type: cls for cls in (WriteSilverpop, WriteSilverpopTable, ReadSi
 assert set(CLASSES) == set(COMPONENTS)
 REGISTRY: Registry = default_registry().extended(CLASSES)
 
-MASTER = DatabaseSpec(
-    name="Gigya Master",
-    key_columns=("GigyaUid",),
-    columns=(
-        ("GigyaUid", 19),
-        ("FirstName", 0),
-        ("LastName", 0),
-        ("Country", 0),
-        ("City", 0),
-        ("Gender", 0),
-        ("SocialProviders", 0),
-        ("Subscribed", 1),
-        ("NewsletterWeekly", 1),
-        ("NewsletterOffers", 1),
-        ("NewsletterProduct", 1),
-        ("MobilePhone", 16),
-        ("BirthDate", 3),
-        ("LastUpdated", 17),
-        ("Score", 2),
-        ("EngagementScore", 2),
-    ),
-)
-DATABASES = (MASTER, *DEFAULT_DATABASES[1:])
+DATABASES = INTEGRATION_DATABASES
 FAST = {"retryBackoffMs": 1, "jobPollSeconds": 0.02}
 
 

@@ -1,0 +1,92 @@
+"""``dataflow run FLOW --sandbox``: both sandboxes in-process with demo data, the job's connections pointed at them.
+
+Only the CLI starts a sandbox (the engine never imports one). The job gets the sandboxes' connection settings
+through its environment (``GIGYA_*``, ``SILVERPOP_API_URL``/``_SFTP_HOST``/``_SFTP_PORT``, the OAuth secrets that
+the sample configuration names as ``${env:…}``, and a known_hosts file pinning the sandbox's SFTP host key), and
+the sample flows' ``{{variables}}`` from the shipped example configuration with the sandbox's ids. Sandbox runs
+keep their own state under ``$DATAFLOW_HOME/sandbox`` so they never move a real flow's watermark.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dataflow.resources import flows_dir
+
+DEMO_ACCOUNTS = 1000
+EXAMPLE_CONFIG = ("silverpop", "customer.example.yaml")
+
+
+@dataclass
+class Demo:
+    environ: dict[str, str]
+    variables: dict[str, Any]
+    gigya: Any
+    silverpop: Any
+
+    def summary(self) -> list[str]:
+        """What the Silverpop sandbox holds after the run, one line per database and table."""
+        lines = []
+        for name, list_id in self.silverpop.lists.items():
+            lines.append(
+                f"Silverpop database '{name}' ({list_id}) now holds {len(self.silverpop.contacts(list_id))} contacts"
+            )
+        for name, table_id in self.silverpop.tables.items():
+            rows = len(self.silverpop.rows(table_id))
+            if rows:
+                lines.append(f"Silverpop relational table '{name}' ({table_id}) holds {rows} rows")
+        return lines
+
+
+def example_config() -> dict[str, Any]:
+    path = flows_dir().joinpath(*EXAMPLE_CONFIG)
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+@contextmanager
+def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo]:
+    from sandbox.gigya import GigyaSandbox
+    from sandbox.silverpop import SilverpopConfig, SilverpopSandbox
+    from sandbox.silverpop.seed import INTEGRATION_DATABASES
+
+    config = SilverpopConfig(
+        seed=seed, contacts=0, databases=INTEGRATION_DATABASES, job_waiting_s=0.05, job_running_s=0.05
+    )
+    with (
+        GigyaSandbox(accounts=accounts, seed=seed) as gigya,
+        SilverpopSandbox(config, tick_s=0.05) as silverpop,
+        tempfile.TemporaryDirectory(prefix="dataflow-sandbox-") as scratch,
+    ):
+        known_hosts = Path(scratch) / "known_hosts"
+        known_hosts.write_text(f"[{silverpop.host}]:{silverpop.sftp_port} {silverpop.sftp_host_key}\n")
+        credentials = gigya.credentials
+        environ = {
+            "GIGYA_API_KEY": credentials["apiKey"],
+            "GIGYA_USER_KEY": credentials["userKey"],
+            "GIGYA_SECRET": credentials["secret"],
+            "GIGYA_BASE_URL": credentials["url"],
+            "SILVERPOP_API_URL": silverpop.url,
+            "SILVERPOP_SFTP_HOST": silverpop.host,
+            "SILVERPOP_SFTP_PORT": str(silverpop.sftp_port),
+            "SILVERPOP_CLIENT_SECRET": silverpop.config.client_secret,
+            "SILVERPOP_REFRESH_TOKEN": silverpop.config.refresh_token,
+            "DATAFLOW_SFTP_KNOWN_HOSTS": str(known_hosts),
+        }
+        tables = silverpop.tables
+        variables = {
+            **example_config(),
+            "clientId": silverpop.config.client_id,
+            "listId": silverpop.lists["Gigya Master"],
+            "likesTableId": tables["Likes"],
+            "favoritesTableId": tables["Favorites"],
+            "gmTableId": tables["GM"],
+            "signalsTableId": tables["Signals"],
+        }
+        yield Demo(environ, variables, gigya, silverpop)
