@@ -11,9 +11,9 @@ from typing import Any, ClassVar
 
 from dataflow.component import Component
 from dataflow.errors import FatalError
+from dataflow.retry import DEFAULT_BASE_DELAY, DEFAULT_RETRIES, RetryPolicy
 from steps.gigya.client import GigyaClient
 from steps.gigya.pool import Workers
-from steps.gigya.retry import DEFAULT_BASE_DELAY, DEFAULT_RETRIES, RetryPolicy
 from steps.gigya.settings import resolve
 
 

@@ -27,8 +27,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from dataflow import jsonio
+from dataflow.retry import RetryPolicy
 from steps.gigya import errors, jwt, pages, signing
-from steps.gigya.retry import RetryPolicy
 from steps.gigya.settings import SiteSettings, normalize_method
 
 CONNECT_TIMEOUT = 10.0

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from dataflow.component import Component, ParamProblem
+from dataflow.retry import DEFAULT_BASE_DELAY, DEFAULT_RETRIES, RetryPolicy
 from dataflow.runtime.context import StepContext
 from steps.silverpop import ops
 from steps.silverpop.client import SilverpopClient
 from steps.silverpop.errors import JobFailed
 from steps.silverpop.files import DOWNLOAD, SilverpopFiles
 from steps.silverpop.results import ImportResult, counts, error_reason, read_err, read_res
-from steps.silverpop.retry import DEFAULT_BASE_DELAY, DEFAULT_RETRIES, RetryPolicy
 from steps.silverpop.settings import Settings, check_connection, resolve
 
 

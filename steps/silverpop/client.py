@@ -22,6 +22,7 @@ from urllib.parse import urlencode
 import requests
 from requests.adapters import HTTPAdapter
 
+from dataflow.retry import RetryPolicy, retry_after
 from steps.silverpop import xmlapi
 from steps.silverpop.errors import (
     RETRIABLE_FAULTS,
@@ -31,7 +32,6 @@ from steps.silverpop.errors import (
     SilverpopUnavailable,
 )
 from steps.silverpop.org import Org, org_for
-from steps.silverpop.retry import RetryPolicy, retry_after
 from steps.silverpop.settings import Settings
 
 CONNECT_TIMEOUT = 10.0

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import requests
 
 from dataflow import jsonio
+from dataflow.retry import RetryPolicy, retry_after
 from steps.silverpop.errors import SilverpopAuthError, SilverpopUnavailable
-from steps.silverpop.retry import RetryPolicy, retry_after
 from steps.silverpop.settings import Settings
 
 REFRESH_FRACTION = 0.75  # renew at 3 h of a 4 h token, as Acoustic recommends

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 
 import requests
 
+from dataflow.retry import RetryPolicy
 from steps.silverpop.oauth import TokenProvider
-from steps.silverpop.retry import RetryPolicy
 from steps.silverpop.settings import Settings
 
 MAX_CONCURRENT_REQUESTS = 10

@@ -11,9 +11,9 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from dataflow.retry import RetryPolicy
 from steps.gigya import errors, jwt, signing
 from steps.gigya.client import GigyaClient
-from steps.gigya.retry import RetryPolicy
 from steps.gigya.settings import SiteSettings
 from tests.gigya.fakes import FakeGigya, envelope
 

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from dataflow.retry import RetryPolicy
 from sandbox.silverpop import FaultConfig, ManualClock, SilverpopConfig, SilverpopSandbox, web
 from sandbox.silverpop.faults import FaultInjector
 from steps.silverpop import ops, xmlapi
@@ -15,7 +16,6 @@ from steps.silverpop.client import SilverpopClient
 from steps.silverpop.errors import SilverpopAuthError, SilverpopFault
 from steps.silverpop.oauth import TokenProvider
 from steps.silverpop.org import Gate, Org, org_for
-from steps.silverpop.retry import RetryPolicy
 from steps.silverpop.settings import Settings, api_base, normalize_api_url, resolve, sftp_host
 from tests.silverpop.conftest import SandboxFactory
 

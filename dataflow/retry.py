@@ -1,9 +1,9 @@
-"""Back-off for Silverpop calls: exponential with "equal jitter", honouring ``Retry-After``, stopped by a kill.
+"""Back-off for retriable errors (rate limits, 5xx, timeouts): exponential with jitter, stopped by a kill.
 
-Jitter matters because up to ten calls run at once against one org: after a burst of 5xx or 429 answers they
-would otherwise all come back together and trip the concurrency cap again. Each delay is drawn from
-``[cap/2, cap]`` with ``cap = min(max_delay, base * 2**(retry-1))``; a ``Retry-After`` the server sent is a
-floor. Acoustic asks clients to back off exponentially (silverpop.md §6).
+Every connector retries through this one policy. Jitter matters because writers run up to ``maxConnections``
+calls at once: after a burst of rate-limit answers they would otherwise all come back at the same instant and
+trip the limit again. Each delay is drawn from ``[cap/2, cap]`` with ``cap = min(max_delay, base * 2**(retry-1))``
+("equal jitter"), so retries spread out without collapsing to zero; a ``Retry-After`` the server sent is a floor.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from dataflow.errors import JobKilled
 
-DEFAULT_RETRIES = 10  # at 10% injected 5xx, 0.1**11: a call practically never exhausts them
+DEFAULT_RETRIES = 10  # at 20% transient faults, 0.2**11 ≈ 2e-8: a call practically never exhausts them
 DEFAULT_BASE_DELAY = 0.5
 DEFAULT_MAX_DELAY = 30.0
 
@@ -30,10 +30,12 @@ class RetryPolicy:
         return self.retries + 1
 
     def delay(self, retry: int, floor: float = 0.0) -> float:
+        """Seconds to wait before retry number ``retry`` (1 for the first); never less than ``floor``."""
         cap = min(self.max_delay, self.base_delay * (2 ** max(0, retry - 1)))
         return max(floor, cap / 2 + random.random() * cap / 2)
 
     def wait(self, retry: int, cancel: threading.Event | None, floor: float = 0.0) -> None:
+        """Sleep before a retry; a killed job stops waiting at once."""
         seconds = self.delay(retry, min(floor, self.max_delay))
         if cancel is None:
             threading.Event().wait(seconds)
