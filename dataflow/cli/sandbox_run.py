@@ -66,12 +66,8 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
     ):
         known_hosts = Path(scratch) / "known_hosts"
         known_hosts.write_text(f"[{silverpop.host}]:{silverpop.sftp_port} {silverpop.sftp_host_key}\n")
-        credentials = gigya.credentials
         environ = {
-            "GIGYA_API_KEY": credentials["apiKey"],
-            "GIGYA_USER_KEY": credentials["userKey"],
-            "GIGYA_SECRET": credentials["secret"],
-            "GIGYA_BASE_URL": credentials["url"],
+            **gigya.environ,
             "SILVERPOP_API_URL": silverpop.url,
             "SILVERPOP_SFTP_HOST": silverpop.host,
             "SILVERPOP_SFTP_PORT": str(silverpop.sftp_port),

@@ -92,6 +92,18 @@ class GigyaSandbox:
         """apiKey, userKey, secret, dataCenter (and url): what a client needs to connect."""
         return {**self.config.credentials(), "url": self.url}
 
+    @property
+    def environ(self) -> dict[str, str]:
+        """The connection as the engine reads it from a job's environment (``GIGYA_*``, as ``--site`` sets it)."""
+        credentials = self.credentials
+        return {
+            "GIGYA_API_KEY": credentials["apiKey"],
+            "GIGYA_USER_KEY": credentials["userKey"],
+            "GIGYA_SECRET": credentials["secret"],
+            "GIGYA_DATA_CENTER": credentials["dataCenter"],
+            "GIGYA_BASE_URL": credentials["url"],
+        }
+
     # -- admin: accounts ---------------------------------------------------------------------------------------
     @property
     def accounts(self) -> Any:

@@ -21,14 +21,7 @@ FAST_RETRIES = {"retryBackoffMs": 1}
 
 def site_environ(sandbox: GigyaSandbox) -> dict[str, str]:
     """What ``dataflow run --site`` puts in the job's environ for this sandbox."""
-    credentials = sandbox.credentials
-    return {
-        "GIGYA_API_KEY": credentials["apiKey"],
-        "GIGYA_USER_KEY": credentials["userKey"],
-        "GIGYA_SECRET": credentials["secret"],
-        "GIGYA_DATA_CENTER": credentials["dataCenter"],
-        "GIGYA_BASE_URL": credentials["url"],
-    }
+    return sandbox.environ
 
 
 @pytest.fixture

@@ -38,13 +38,7 @@ def _touch(site: GigyaSandbox, uids: list[str]) -> None:
 def test_three_runs_with_a_failure_in_the_middle(tmp_path: Path) -> None:
     FailWhen.failing.clear()
     with GigyaSandbox(accounts=50, seed=9) as site:
-        credentials = site.credentials
-        environ = {
-            "GIGYA_API_KEY": credentials["apiKey"],
-            "GIGYA_USER_KEY": credentials["userKey"],
-            "GIGYA_SECRET": credentials["secret"],
-            "GIGYA_BASE_URL": credentials["url"],
-        }
+        environ = site.environ
         store = open_store(tmp_path / "home")
         store.save_flow(FLOW)
         service = JobService(store, Settings(), tmp_path / "jobs", environ=environ, registry=ops_registry())

@@ -104,14 +104,7 @@ def build(type_name: str, params: dict[str, Any], work: Path, **job: Any) -> Any
 
 
 def gigya_environ(sandbox: GigyaSandbox) -> dict[str, str]:
-    credentials = sandbox.credentials
-    return {
-        "GIGYA_API_KEY": credentials["apiKey"],
-        "GIGYA_USER_KEY": credentials["userKey"],
-        "GIGYA_SECRET": credentials["secret"],
-        "GIGYA_DATA_CENTER": credentials["dataCenter"],
-        "GIGYA_BASE_URL": credentials["url"],
-    }
+    return sandbox.environ
 
 
 @pytest.fixture

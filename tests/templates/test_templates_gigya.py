@@ -42,16 +42,6 @@ def site() -> Iterator[GigyaSandbox]:
         yield sandbox
 
 
-def _environ(site: GigyaSandbox) -> dict[str, str]:
-    credentials = site.credentials
-    return {
-        "GIGYA_API_KEY": credentials["apiKey"],
-        "GIGYA_USER_KEY": credentials["userKey"],
-        "GIGYA_SECRET": credentials["secret"],
-        "GIGYA_BASE_URL": credentials["url"],
-    }
-
-
 def _given_records(flow: dict[str, Any], uids: list[str]) -> list[dict[str, Any]]:
     """Records shaped for the template's first rename: every source field set, the one that becomes UID real."""
     rename = next((s for s in flow["steps"] if s["type"] == "field.rename"), None)
@@ -117,7 +107,7 @@ def test_template_runs_against_the_gigya_sandbox(name: str, site: GigyaSandbox, 
     uids = [site.uid(i) for i in range(3)]
     before = {uid: site.account(uid) for uid in uids}
     status = run_spliced(
-        flow, _replacements(flow, uids, tmp_path / "out"), tmp_path / "jobs", environ=_environ(site), full_extract=True
+        flow, _replacements(flow, uids, tmp_path / "out"), tmp_path / "jobs", environ=site.environ, full_extract=True
     )
     assert status["status"] == "succeeded", status.get("errorMessage")
     for step, counts in status["counters"].items():
