@@ -31,6 +31,3 @@ class Redactor:
         if self._pattern is None or not text:
             return text
         return self._pattern.sub(MASK, text)
-
-    def __bool__(self) -> bool:
-        return bool(self._secrets)

@@ -159,9 +159,12 @@ class Runner:
         for step in self.flow.steps:
             info = self.validated.components[step.id]
             params = schemas.with_defaults(info.schema, step.params)
-            job.redactor.add(*(str(params[name]) for name in schemas.secret_params(info.schema) if params.get(name)))
+            secret = schemas.secret_params(info.schema)
+            job.redactor.add(*(str(params[name]) for name in secret if params.get(name)))
             try:
                 rendered = placeholders.render_params(params, job.placeholders, skip=info.cls.raw_params)
+                # a secret given as ${env:NAME} is known only now
+                job.redactor.add(*(str(rendered[name]) for name in secret if rendered.get(name)))
                 component = info.cls(rendered, StepContext(step.id, step.type, job))
             except Exception as problem:
                 raise StepFailure(step.id, step.type, problem) from problem

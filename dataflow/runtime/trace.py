@@ -30,7 +30,7 @@ class Trace:
         listener: Callable[[str], None] | None = None,
     ) -> None:
         self.threshold = LEVELS[level]
-        self.redactor = redactor or Redactor()
+        self.redactor = redactor if redactor is not None else Redactor()
         self.lines: list[str] = []
         self.dropped = 0
         self._clock = clock

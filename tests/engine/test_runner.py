@@ -255,3 +255,31 @@ def test_a_killed_job_stops_between_batches(tmp_path: Path) -> None:
     assert status["status"] == "killed"
     assert len(COLLECTED["out"]) == 2
     assert status["errorMessage"] == "the job was killed"
+
+
+def test_a_secret_param_from_the_environment_is_masked_too(tmp_path: Path) -> None:
+    from dataflow.component import RecordStep
+    from dataflow.errors import RecordError
+
+    class Login(RecordStep):
+        type = "test.login"
+        params_schema = {
+            "type": "object",
+            "properties": {"password": {"type": "string", "writeOnly": True}},
+        }
+
+        def process(self, record: dict) -> dict:
+            raise RecordError(f"login refused with {self.params['password']}")
+
+    status = run_flow(
+        flow(
+            step("src", "test.source", {"records": _records(1)}, next=["login"]),
+            step("login", "test.login", {"password": "${env:SP_PASS}"}),
+        ),
+        tmp_path,
+        components=registry().extended({"test.login": Login}),
+        environ={"SP_PASS": "correct-horse-battery"},
+    )
+    text = json.dumps(status) + Path(status["errorFile"]).read_text()
+    assert "correct-horse-battery" not in text
+    assert "login refused with ********" in text
