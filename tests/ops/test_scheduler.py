@@ -182,3 +182,48 @@ def test_the_running_scheduler_prunes_work_directories_past_the_retention(servic
     worker.join(10)
     assert not old_dir.exists()
     assert store.get_job("e" * 32)["workDir"] is None
+
+
+def test_a_scheduled_job_mails_its_summary(store, clock, tmp_path) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    from dataflow.runtime.jobs import JobService
+    from dataflow.settings import Settings, SmtpSettings
+    from tests.ops.conftest import ops_registry
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message) -> None:
+            received.append(message)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings = Settings(smtp=SmtpSettings(host="127.0.0.1", port=port, sender="dataflow@example.org"))
+        service = JobService(store, settings, tmp_path / "jobs", clock=clock, environ={}, registry=ops_registry())
+        flow = store.save_flow(simple_flow("mailed"))
+        store.add_scheduling(
+            {
+                "name": "mailed daily",
+                "dataflowId": flow.id,
+                "frequencyType": "day",
+                "frequencyInterval": 1,
+                "nextJobStartTime": "2026-03-01T00:00:00.000Z",
+                "successEmailNotification": "ops@example.com",
+                "failureEmailNotification": "oncall@example.com",
+            }
+        )
+        scheduler = Scheduler(service, clock=clock, log=lambda _: None)
+        wait(scheduler.tick())
+        scheduler.shutdown()
+    finally:
+        controller.stop()
+    [mail] = received
+    assert mail["To"] == "ops@example.com"
+    assert mail["Subject"] == "[dataflow] mailed: job succeeded"
+    assert "Status: succeeded" in mail.get_payload() and "sink" in mail.get_payload()
