@@ -81,3 +81,15 @@ def test_sandbox_all_prints_both_lines() -> None:
     assert silverpop["service"] == "silverpop" and silverpop["sftp"]["hostKey"].startswith("ssh-ed25519 ")
     assert set(silverpop["tables"]) == {"Likes", "Favorites", "GM", "Signals"}
     assert process.returncode == 0
+
+
+def test_inbound_flows_bring_silverpop_changes_back_to_gigya_in_the_sandbox(capsys: pytest.CaptureFixture) -> None:
+    inbound = ROOT / "flows" / "silverpop" / "inbound-optouts.json"
+    assert main(["run", str(inbound), "--sandbox", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    counters = status["counters"]
+    assert counters["silverpop"]["out"] == 100  # the demo's seeded contacts
+    # opted-out contacts and changed newsletter choices differ from Gigya: exactly those accounts are written
+    assert 0 < counters["account"]["out"] < 100
+    assert counters["account"]["out"] == counters["evaluate"]["out"]
+    assert counters["account"]["errors"] == 0

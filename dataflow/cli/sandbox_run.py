@@ -21,6 +21,8 @@ import yaml
 from dataflow.resources import flows_dir
 
 DEMO_ACCOUNTS = 1000
+DEMO_CONTACTS = 100  # contacts already in Silverpop, so the inbound flows have something to bring back
+NEWSLETTERS = ("Weekly", "Offers", "Product")
 EXAMPLE_CONFIG = ("silverpop", "customer.example.yaml")
 
 
@@ -85,4 +87,24 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
             "gmTableId": tables["GM"],
             "signalsTableId": tables["Signals"],
         }
+        seed_contacts(gigya, silverpop, variables["listId"])
         yield Demo(environ, variables, gigya, silverpop)
+
+
+def seed_contacts(gigya: Any, silverpop: Any, list_id: int) -> None:
+    """The first accounts as Silverpop contacts, some opted out or with changed newsletter choices, all scored."""
+    for index in range(min(DEMO_CONTACTS, gigya.count())):
+        account = gigya.account(gigya.uid(index))
+        subscriptions = account.get("subscriptions") or {}
+        fields = {
+            "GigyaUid": account["UID"],
+            "EMAIL": account["profile"]["email"],
+            "Subscribed": "Yes" if str(account.get("data", {}).get("subscribed")).lower() == "true" else "No",
+            "Score": str(index * 37 % 100),
+            "EngagementScore": str(index * 53 % 100),
+        }
+        for name in NEWSLETTERS:
+            state = subscriptions.get(f"newsletter{name}", {}).get("email", {}).get("isSubscribed")
+            subscribed = bool(state) != (index % 7 == 0)  # every 7th contact changed its mind in Silverpop
+            fields[f"Newsletter{name}"] = "Yes" if subscribed else "No"
+        silverpop.add_contact(list_id, fields, opted_out=index % 10 == 0)

@@ -75,6 +75,21 @@ class AdminMixin:
             database = self._database(list_id)
             return [contact_view(database.contacts[key]) for key in sorted(database.contacts)]
 
+    def add_contact(self, list_id: int | str, fields: dict[str, str], opted_out: bool = False) -> int:
+        """Put a contact straight into a database (demo data, test setup); returns its recipient id.
+
+        Columns the database lacks are ignored; an existing contact with the same key is replaced.
+        """
+        with self.store.lock:
+            database = self._database(list_id)
+            now = self.clock.now()
+            values = {name: str(fields.get(name, "")) for name in database.columns}
+            for existing in database.find({name: values[name] for name in database.key_columns}):
+                database.remove(existing)
+            contact = Contact(self.store.ids.recipient_id(), values, now, now, 0, now, now if opted_out else None)
+            database.add(contact)
+            return contact.recipient_id
+
     def contact(self, list_id: int | str, **criteria: str) -> dict[str, Any] | None:
         """The oldest contact whose fields equal ``criteria`` (e.g. ``GigyaUid="..."``), or ``None``."""
         self.store.jobs.advance()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 from tests.helpers import COLLECTED, Collect, assert_reconciled, registry, run_flow, step
 
@@ -262,8 +263,8 @@ def test_a_secret_param_from_the_environment_is_masked_too(tmp_path: Path) -> No
     from dataflow.errors import RecordError
 
     class Login(RecordStep):
-        type = "test.login"
-        params_schema = {
+        type: ClassVar[str] = "test.login"
+        params_schema: ClassVar[dict] = {
             "type": "object",
             "properties": {"password": {"type": "string", "writeOnly": True}},
         }
