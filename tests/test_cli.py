@@ -137,3 +137,20 @@ def test_config_file_fills_template_variables(tmp_path: Path, capsys: pytest.Cap
     assert main(["validate", str(flow), "--config", str(config)]) == 0
     assert main(["validate", str(flow), "--param", "oops"]) == 2
     assert "--param expects NAME=VALUE" in capsys.readouterr().err
+
+
+def test_validating_a_directory_skips_configuration_files_beside_flows(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """customer.example.yaml sits beside the Silverpop flows; a broken flow in a directory is still reported."""
+    monkeypatch.setenv("DATAFLOW_SFTP_KNOWN_HOSTS", os.devnull)
+    config = ROOT / "flows" / "silverpop" / "customer.example.yaml"
+    assert main(["validate", str(ROOT / "flows"), "--config", str(config)]) == 0
+    assert "8 flow(s) valid" in capsys.readouterr().out
+    broken = tmp_path / "flows"
+    broken.mkdir()
+    (broken / "settings.yaml").write_text("colour: blue\n")
+    (broken / "bad.json").write_text('{"name": "x", "steps": [')
+    assert main(["validate", str(broken)]) == 1
+    output = capsys.readouterr().out
+    assert "bad.json:1:" in output and "settings.yaml" not in output

@@ -72,14 +72,28 @@ def site_environ(path: str | None, base: dict[str, str]) -> dict[str, str]:
 
 
 def flow_files(paths: list[str]) -> list[Path]:
+    """Files named on the command line, and the flow files found in named directories.
+
+    In a directory, a JSON/YAML file counts as a flow only when it holds a ``steps`` list at the top, so that
+    configuration files kept beside flows (``customer.yaml``) are not reported as broken flows.
+    """
     files: list[Path] = []
     for text in paths:
         path = Path(text)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES and p.is_file()))
+            found = sorted(p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES and p.is_file())
+            files.extend(p for p in found if _looks_like_flow(p))
         else:
             files.append(path)
     return files
+
+
+def _looks_like_flow(path: Path) -> bool:
+    try:
+        data, _ = read_document(path)
+    except (OSError, DocumentSyntaxError):
+        return True  # report it: a broken flow file must not vanish from the check
+    return isinstance(data, dict) and "steps" in data
 
 
 def print_diagnostics(diagnostics: list[Diagnostic], stream: Any = None) -> None:
