@@ -13,28 +13,11 @@ import pytest
 
 from dataflow.files import FileRef
 from dataflow.testing import build_component, drive
+from tests.steps.file_steps import left_in_work, make, run
 
 needs_tools = pytest.mark.skipif(
     not all(shutil.which(tool) for tool in ("gzip", "zip", "unzip")), reason="gzip, zip and unzip are needed"
 )
-
-
-def make(tmp_path: Path, name: str, data: bytes) -> FileRef:
-    path = tmp_path / "in" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return FileRef.of(path)
-
-
-def run(tmp_path: Path, type_name: str, files: list[FileRef], **params):
-    component = build_component(type_name, params, tmp_path / "work")
-    emitted, rejected = drive(component, [files])
-    assert component.counters.reconciles(), component.counters
-    return emitted, rejected, component
-
-
-def left_in_work(tmp_path: Path) -> list[str]:
-    return sorted(path.name for path in (tmp_path / "work").rglob("*") if path.is_file())
 
 
 CSV = b"UID,EMAIL\n" + b"".join(b"u%d,user%d@example.com\n" % (n, n) for n in range(20_000))

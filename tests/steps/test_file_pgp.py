@@ -23,6 +23,7 @@ from dataflow.testing import build_component, drive
 from steps.file import pgp
 from steps.file.pgp import DecryptPgp, EncryptPgp
 from tests.helpers import COLLECTED, assert_reconciled, run_flow, step, validate_flow
+from tests.steps.file_steps import left_in_work, make, run
 
 pytestmark = pytest.mark.skipif(shutil.which("gpg") is None, reason="gpg (GnuPG) is not installed")
 
@@ -78,24 +79,6 @@ def keys() -> Iterator[Keys]:
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
         shutil.rmtree(home, ignore_errors=True)
-
-
-def make(tmp_path: Path, name: str, data: bytes) -> FileRef:
-    path = tmp_path / "in" / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return FileRef.of(path)
-
-
-def run(tmp_path: Path, type_name: str, files: list[FileRef], **params):
-    component = build_component(type_name, params, tmp_path / "work")
-    emitted, rejected = drive(component, [files])
-    assert component.counters.reconciles(), component.counters
-    return emitted, rejected, component
-
-
-def left_in_work(tmp_path: Path) -> list[str]:
-    return sorted(path.name for path in (tmp_path / "work").rglob("*") if path.is_file())
 
 
 # encrypt: gpg decrypts what we wrote ----------------------------------------------------------------------------
