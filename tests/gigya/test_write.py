@@ -65,6 +65,19 @@ def test_import_insert_then_upsert_and_created_uids(build: Any, sandbox: GigyaSa
     assert rejected == [] and sandbox.account(existing)["profile"]["firstName"] == "Dup"
 
 
+@pytest.mark.parametrize("policy", ["insert", "upsert"])
+def test_an_import_without_uid_retried_after_a_lost_answer_creates_one_account(
+    build: Any, sandbox: GigyaSandbox, policy: str
+) -> None:
+    before = sandbox.count()
+    sandbox.faults.fail_next("lost", method="accounts.importFullAccount")
+    writer = build("datasource.write.gigya.importaccount", {"importPolicy": policy, "addResponse": True})
+    emitted, rejected = drive(writer, [[{"profile": {"email": "once@example.com"}}]])
+    assert rejected == [] and sandbox.faults.counts["lost"] == 1
+    assert sandbox.count() == before + 1
+    assert sandbox.account(emitted[0]["_response"]["UID"])["profile"]["email"] == "once@example.com"
+
+
 def test_identity_conflicts_can_fail_the_record(build: Any, sandbox: GigyaSandbox) -> None:
     writer = build("datasource.write.gigya.importaccount", {"handleIdentityConflicts": "fail"})
     writer.accept({"UID": "x"}, {"errorCode": 0})  # no conflicts: fine
