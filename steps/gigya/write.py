@@ -7,7 +7,8 @@ in ``_response`` (errorCode, errorMessage, callId, ...) so it goes down the step
 
 A call is retried after a dropped connection, and the dropped call may have been carried out with only its
 answer lost. Calls that create something therefore name it themselves: an import without a UID sends a UID
-generated here (not ``createUID``), so a retry finds what the lost attempt created instead of creating it twice.
+generated here (not ``createUID``) and a Data Store object without an oid an oid generated here (not
+``auto``), so a retry finds what the lost attempt created instead of creating it twice.
 """
 
 from __future__ import annotations
@@ -173,13 +174,18 @@ class WriteGeneric(_Writer):
 
 
 class WriteDataStore(_Writer):
-    """Data Store objects (ds.store) of one ``type``; ``oid`` from the record or ``auto``, ``UID`` optional."""
+    """Data Store objects (ds.store) of one ``type``; ``oid`` from the record or generated here, ``UID`` optional."""
 
     type: ClassVar[str] = "datasource.write.gigya.ds"
 
     def request(self, record: Record) -> tuple[str, dict[str, Any]]:
         nested = unflatten({k: v for k, v in record.items() if not k.startswith("_")})
-        oid = nested.pop("oid", None) or "auto"
+        oid = nested.pop("oid", None)
+        behavior = self.params["updateBehavior"]
+        if oid in (None, "", "auto"):
+            # A new object named here, not by "auto": a call retried after a lost answer stores this object again
+            # instead of a second one, and replacing an object this call created is what creating it does.
+            oid, behavior = uuid.uuid4().hex, "replace"
         uid = nested.pop("UID", None)
         data = nested
         if isinstance(nested.get("data"), dict) and nested["data"]:  # a DS object: {oid, UID, data, lastUpdated}
@@ -195,7 +201,7 @@ class WriteDataStore(_Writer):
             "type": self.params["type"],
             "oid": oid,
             "data": data,
-            "updateBehavior": self.params["updateBehavior"],
+            "updateBehavior": behavior,
         }
         if uid not in (None, ""):
             params["UID"] = uid

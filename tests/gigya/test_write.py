@@ -120,6 +120,20 @@ def test_data_store_writer_stores_objects(build: Any, sandbox: GigyaSandbox) -> 
     assert stored[auto_oid]["data"] == {"total": 30, "item": {"sku": "A-1"}}
 
 
+def test_a_data_store_object_without_oid_retried_after_a_lost_answer_is_stored_once(
+    build: Any, sandbox: GigyaSandbox
+) -> None:
+    sandbox.faults.fail_next("lost", method="ds.store")
+    writer = build("datasource.write.gigya.ds", {"type": "visits", "addResponse": True, "maxConnections": 1})
+    emitted, rejected = drive(writer, [[{"page": "/home", "tags": ["a", "b"]}, {"oid": "auto", "page": "/cart"}]])
+    assert rejected == [] and sandbox.faults.counts["lost"] == 1
+    stored = {obj["oid"]: obj["data"] for obj in sandbox.ds_objects("visits")}
+    assert stored == {
+        emitted[0]["_response"]["oid"]: {"page": "/home", "tags": ["a", "b"]},  # arrays not pushed twice
+        emitted[1]["_response"]["oid"]: {"page": "/cart"},
+    }
+
+
 def test_empty_batches_make_no_calls(build: Any, sandbox: GigyaSandbox) -> None:
     calls = len(sandbox.audit_rows())
     for type_name, params in (
