@@ -29,22 +29,16 @@ from dataflow.component import Component, FileStep, ParamProblem, Reader
 from dataflow.errors import FatalError, RecordError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
+from steps.storage.names import base_name
 from steps.storage.sftp_session import Endpoint, RemoteError, RemoteFile, SftpSession, join
 from steps.storage.ssh_keys import HostKeyTrust, check_host_key_params, describe_key, load_client_key
 
 TEMPORARY_SUFFIX = ".tmp"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def remote_name(name: str) -> str:
-    """The last component of ``name``, so that no file can land outside ``remotePath``.
-
-    Both ``/`` and ``\\`` separate: a Windows SFTP server reads a backslash as a directory separator.
-    """
-    base = re.split(r"[/\\]", name)[-1]
-    if base in ("", ".", "..") or _CONTROL.search(base):
-        raise RecordError(f"file name {name!r} cannot be used on an SFTP server", fileName=name)
-    return base
+    """The last component of ``name``, so that no file can land outside ``remotePath``."""
+    return base_name(name, "on an SFTP server")
 
 
 class _SftpStep(Component):

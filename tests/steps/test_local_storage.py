@@ -75,6 +75,21 @@ def test_write_copies_atomically_and_passes_the_file_on(tmp_path: Path) -> None:
     }
 
 
+def test_write_refuses_names_that_name_no_file_of_their_own(tmp_path: Path) -> None:
+    source = tmp_path / "work" / "report.csv"
+    source.parent.mkdir()
+    source.write_text("a,b\n")
+    target_dir = tmp_path / "out" / "nested"
+    component = build_component("datasource.write.file", {"path": str(target_dir)}, tmp_path / "w")
+    files = [FileRef(name=name, path=source, size=4) for name in (".", "..", "a/..", "..\\x.csv")]
+    written, rejected = drive(component, [files])
+    assert [f.path.name for f in written] == ["x.csv"]  # a backslash separates too
+    assert [message for _, message, _ in rejected] == [
+        f"file name {name!r} cannot be used in {target_dir}" for name in (".", "..", "a/..")
+    ]
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["nested", "x.csv"]  # no .part left anywhere
+
+
 def test_write_without_create_directory_needs_it(tmp_path: Path) -> None:
     with pytest.raises(FatalError):
         build_component(
