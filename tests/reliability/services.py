@@ -9,21 +9,21 @@ calls to meet the faults.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from dataflow.runtime.runner import Runner
 from sandbox.gigya import GigyaSandbox
 from sandbox.silverpop import FaultConfig, ManualClock, SilverpopConfig, SilverpopSandbox
-from tests.silverpop.conftest import DATABASES, FLOWS, connection, run_document
-
-CONFIG = yaml.safe_load((FLOWS / "customer.example.yaml").read_text())
+from tests.silverpop.conftest import DATABASES, run_document
+from tests.silverpop.test_flows import World as SampleFlows
 
 
 @dataclass(frozen=True)
@@ -45,46 +45,18 @@ class FaultMix:
         )
 
 
-class World:
-    """A Gigya site and a Silverpop org, and how to run a sample flow between them."""
+class World(SampleFlows):
+    """A Gigya site and a Silverpop org (their flow variables and environment as the sample-flow tests have them),
+    and how to run a sample flow between them with the retries a case asks for."""
 
-    def __init__(self, gigya: GigyaSandbox, silverpop: SilverpopSandbox, work: Path, retries: int) -> None:
-        self.gigya, self.sp, self.work, self.retries = gigya, silverpop, work, retries
-        self.runs = 0
-
-    @property
-    def variables(self) -> dict[str, Any]:
-        tables = self.sp.tables
-        return {
-            **CONFIG,
-            "clientId": self.sp.config.client_id,
-            "listId": self.sp.lists["Gigya Master"],
-            "likesTableId": tables["Likes"],
-            "favoritesTableId": tables["Favorites"],
-            "gmTableId": tables["GM"],
-            "signalsTableId": tables["Signals"],
-        }
-
-    @property
-    def environ(self) -> dict[str, str]:
-        return {
-            **self.gigya.environ,
-            "SILVERPOP_CLIENT_SECRET": self.sp.config.client_secret,
-            "SILVERPOP_REFRESH_TOKEN": self.sp.config.refresh_token,
-        }
+    def __init__(self, gigya: GigyaSandbox, silverpop: SilverpopSandbox, clock: ManualClock, work: Path, retries: int):
+        super().__init__(gigya, silverpop, clock, work)
+        self.retries = retries
 
     def document(self, name: str) -> dict[str, Any]:
-        document = json.loads((FLOWS / name).read_text())
-        pointed = {
-            key: value
-            for key, value in connection(self.sp).items()
-            if key not in ("clientId", "clientSecret", "refreshToken")
-        }
+        document = super().document(name)
         for step in document["steps"]:
             params = step.setdefault("params", {})
-            if ".silverpop" in step["type"]:
-                params.pop("podNumber", None)
-                params.update(pointed)
             if ".gigya." in step["type"]:
                 params["retryBackoffMs"] = 1
             if step["type"].startswith("datasource.read.gigya."):
@@ -95,13 +67,10 @@ class World:
                 params["maxRetries"] = self.retries
         return document
 
-    def run(self, name: str, **options: Any) -> tuple[dict[str, Any], Runner]:
+    def run_sample(self, name: str, **options: Any) -> tuple[dict[str, Any], Runner]:
         self.runs += 1
         options = {"environ": self.environ, "full_extract": True, **options}
         return run_document(self.document(name), self.work / f"run{self.runs}", self.variables, **options)
-
-    def gigya_accounts(self) -> dict[str, dict[str, Any]]:
-        return {uid: self.gigya.account(uid) for uid in (self.gigya.uid(i) for i in range(self.gigya.count()))}
 
 
 @contextmanager
@@ -113,7 +82,7 @@ def world(work: Path, accounts: int, faults: FaultMix, seed: int = 3) -> Iterato
     silverpop = SilverpopSandbox(config, clock=clock, tick_s=0.01).start()
     gigya = GigyaSandbox(accounts=accounts, seed=seed, **faults.gigya()).start()
     try:
-        yield World(gigya, silverpop, work, faults.retries)
+        yield World(gigya, silverpop, clock, work, faults.retries)
     finally:
         gigya.stop()
         silverpop.stop()
@@ -126,3 +95,53 @@ def reconcile(status: dict[str, Any]) -> list[str]:
         for step_id, counts in status["counters"].items()
         if counts["in"] + counts["added"] != counts["out"] + counts["errors"] + counts["filtered"]
     ]
+
+
+def dataflow_cli(environ: Mapping[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``dataflow ARGS`` in a process of its own, as a user runs it; its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "dataflow.cli.main", *args],
+        env=dict(environ),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class Witness:
+    """A loopback HTTP server that notes every request's path and answers from ``answers`` (path prefix -> body).
+
+    It stands in for whatever a hostile input might reach out to (so a test can see that nothing did), and for
+    a hostile service (answering each call with what the test sets).
+    """
+
+    def __init__(self, answers: Mapping[str, bytes] | None = None) -> None:
+        witness = self
+        self.answers: dict[str, bytes] = dict(answers or {})
+        self.requested: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                witness.requested.append(self.path)
+                body = next((b for prefix, b in witness.answers.items() if self.path.startswith(prefix)), b"")
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_GET
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -77,11 +77,11 @@ def silverpop_faults(sp: Any) -> int:
 
 
 def _outbound(world_: World, case: Case) -> None:
-    status, _ = world_.run("outbound-accounts.json")
+    status, _ = world_.run_sample("outbound-accounts.json")
     failures = reconcile(status)
     if status["status"] != "succeeded":
         failures.append(f"the job {status['status']}: {status.get('errorMessage')}")
-    accounts = world_.gigya_accounts()
+    accounts = world_.accounts()
     contacts = world_.sp.contacts("Gigya Master")
     by_uid = Counter(contact["fields"].get("GigyaUid") for contact in contacts)
     emails = {contact["fields"].get("GigyaUid"): contact["fields"].get("EMAIL") for contact in contacts}
@@ -113,13 +113,13 @@ def test_outbound_accounts_arrive_exactly_once_at_scale(label: str, tmp_path: Pa
 def test_outbound_likes_arrive_exactly_once(label: str, tmp_path: Path) -> None:
     case = LIKES[label]
     with world(tmp_path, ACCOUNTS, MIXES[label]) as running:
-        status, _ = running.run("outbound-likes.json")
+        status, _ = running.run_sample("outbound-likes.json")
         failures = reconcile(status)
         if status["status"] != "succeeded":
             failures.append(f"the job {status['status']}: {status.get('errorMessage')}")
         rows = running.sp.rows("Likes")
         held = Counter((row["GigyaUid"], row["LikeId"]) for row in rows)
-        for uid, account in running.gigya_accounts().items():
+        for uid, account in running.accounts().items():
             likes = {like["id"] for like in account["profile"].get("likes") or []}
             mine = {key: count for key, count in held.items() if key[0] == uid}
             if set(mine) != {(uid, like) for like in likes} or any(count != 1 for count in mine.values()):
@@ -144,7 +144,7 @@ def test_inbound_optouts_change_gigya_as_a_run_without_faults_does(label: str, t
         with world(tmp_path / mix_label, ACCOUNTS, mix) as running:
             seed_contacts(running.gigya, running.sp, running.sp.lists["Gigya Master"])
             uids = [contact["fields"]["GigyaUid"] for contact in running.sp.contacts("Gigya Master")]
-            status, _ = running.run("inbound-optouts.json")
+            status, _ = running.run_sample("inbound-optouts.json")
             outcomes[mix_label] = (status, _gigya_states(running.gigya, uids), gigya_faults(running.gigya))
     calm_status, calm, _ = outcomes["calm"]
     status, faulty, injected = outcomes[label]

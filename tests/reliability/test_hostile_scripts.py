@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from dataflow.validation import validate_text
 from tests.helpers import COLLECTED, registry, run_flow
 from tests.reliability.figures import check, declare
-from tests.reliability.services import reconcile
+from tests.reliability.services import Witness, reconcile
 
 SUITE = "hostile input: scripts and expressions"
 CANARY = "/tmp/dataflow-hostile-canary"  # a file a script must not be able to create
@@ -92,33 +90,6 @@ JEXL_CASE = declare(
     "payloads",
     "a FILE:LINE finding, or the record fails with the reason, or a plain value; the others pass; the job succeeds",
 )
-
-
-class Witness:
-    """A loopback HTTP server that records whether anything asked it for anything."""
-
-    def __init__(self) -> None:
-        witness = self
-        self.hits = 0
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                witness.hits += 1
-                self.send_response(200)
-                self.end_headers()
-
-            do_POST = do_GET
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 RECORDS = [
@@ -194,7 +165,7 @@ def test_javascript_payloads(tmp_path: Path) -> None:
             problem = _judge(name, *_outcome(_flow(step), tmp_path / f"js{number}"))
             if problem is None and Path(CANARY).exists():
                 problem = f"{name}: the script wrote {CANARY}"
-            if problem is None and witness.hits:
+            if problem is None and witness.requested:
                 problem = f"{name}: the script reached the network"
             if problem is not None:
                 failures.append(problem)

@@ -16,9 +16,7 @@ local file appears nowhere, nothing fetched the URLs, and the parse neither hang
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from sandbox.silverpop import SilverpopConfig, SilverpopSandbox
 from sandbox.silverpop.clock import Clock
 from tests.helpers import run_flow
 from tests.reliability.figures import check, declare
+from tests.reliability.services import Witness
 
 SUITE = "hostile input: XML"
 CANARY_TEXT = "canary-4b7e-local-file-content"
@@ -64,53 +63,11 @@ CASE = declare(
 )
 
 
-class Hostile:
-    """Loopback HTTP: a valid OAuth answer, the current payload for /XMLAPI, and a count of any other fetch."""
-
-    def __init__(self) -> None:
-        hostile = self
-        self.payload = ""
-        self.fetched: list[str] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path.startswith("/oauth"):
-                    token = {"access_token": "t0ken", "token_type": "bearer", "expires_in": 3600}
-                    self._answer(json.dumps(token).encode(), "application/json")
-                elif self.path.startswith("/XMLAPI"):
-                    self._answer(hostile.payload.encode(), "text/xml")
-                else:
-                    self.do_GET()
-
-            def do_GET(self) -> None:
-                hostile.fetched.append(self.path)
-                self._answer(b'<!ENTITY leak "fetched">', "text/xml")
-
-            def _answer(self, body: bytes, kind: str) -> None:
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def hostile() -> Iterator[Hostile]:
-    server = Hostile()
+def hostile() -> Iterator[Witness]:
+    """A stand-in Silverpop: a valid OAuth answer, and for /XMLAPI whatever the test sets; anything else is noted."""
+    token = {"access_token": "t0ken", "token_type": "bearer", "expires_in": 3600}
+    server = Witness({"/oauth": json.dumps(token).encode(), "/XMLAPI": b""})
     yield server
     server.close()
 
@@ -131,7 +88,11 @@ def _reader_flow(url: str) -> dict[str, Any]:
     return {"name": "xml", "steps": [{"id": "silverpop", "type": "datasource.read.silverpop", "params": params}]}
 
 
-def test_hostile_xml_is_refused_everywhere_it_is_parsed(tmp_path: Path, hostile: Hostile) -> None:
+def _calls_out(hostile: Witness) -> list[str]:
+    return [path for path in hostile.requested if not path.startswith(("/oauth", "/XMLAPI"))]
+
+
+def test_hostile_xml_is_refused_everywhere_it_is_parsed(tmp_path: Path, hostile: Witness) -> None:
     canary = tmp_path / "canary.txt"
     canary.write_text(CANARY_TEXT)
     failures: list[str] = []
@@ -140,25 +101,25 @@ def test_hostile_xml_is_refused_everywhere_it_is_parsed(tmp_path: Path, hostile:
     validated = validate_text(json.dumps(flow), "flow.json")
     assert validated.ok, [d.format() for d in validated.diagnostics]
     for number, (name, document) in enumerate(documents.items()):
-        hostile.payload, hostile.fetched[:] = document, []
+        hostile.answers["/XMLAPI"], hostile.requested[:] = document.encode(), []
         status = run_flow(flow, tmp_path / f"engine{number}")
         text = json.dumps(status)
         message = status.get("errorMessage") or ""
         if status["status"] != "failed" or "Silverpop" not in message or "Traceback" in message:
             failures.append(f"engine, {name}: {status['status']}: {status.get('errorMessage')}")
-        elif CANARY_TEXT in text or "fetched" in text or hostile.fetched:
-            failures.append(f"engine, {name}: the file or the URL was read ({hostile.fetched})")
+        elif CANARY_TEXT in text or _calls_out(hostile):
+            failures.append(f"engine, {name}: the file or the URL was read ({_calls_out(hostile)})")
     config = SilverpopConfig(contacts=0)
     with SilverpopSandbox(config, clock=Clock(), tick_s=None) as sandbox:
         token = sandbox.issue_token()
         for name, document in documents.items():
-            hostile.fetched[:] = []
+            hostile.requested[:] = []
             answer = requests.post(
                 sandbox.api_url, data=document.encode(), timeout=60,
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "text/xml"},
             )  # fmt: skip
             if answer.status_code != 200 or "<FaultString>" not in answer.text:
                 failures.append(f"sandbox, {name}: HTTP {answer.status_code} {answer.text[:200]!r}")
-            elif CANARY_TEXT in answer.text or hostile.fetched:
-                failures.append(f"sandbox, {name}: the file or the URL was read ({hostile.fetched})")
+            elif CANARY_TEXT in answer.text or hostile.requested:
+                failures.append(f"sandbox, {name}: the file or the URL was read ({hostile.requested})")
     check(CASE, failures)

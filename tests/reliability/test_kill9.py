@@ -39,6 +39,7 @@ from sandbox.gigya import GigyaSandbox
 from sandbox.silverpop import SilverpopConfig, SilverpopSandbox
 from sandbox.silverpop.clock import Clock
 from tests.reliability.figures import Case, check, declare
+from tests.reliability.services import dataflow_cli
 from tests.silverpop.conftest import host_key_fingerprint
 
 SUITE = "kill -9"
@@ -94,14 +95,7 @@ class Rig:
         self.dataflow_id = ""
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "dataflow.cli.main", *args],
-            env=self.environ,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return dataflow_cli(self.environ, *args)
 
     def add(self) -> None:
         flow_file = self.root / f"{self.name}.json"

@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,7 +37,7 @@ import yaml
 from dataflow.cli.main import main
 from sandbox.silverpop import SilverpopSandbox
 from tests.reliability.figures import check, declare
-from tests.reliability.services import FaultMix, World, world
+from tests.reliability.services import FaultMix, World, dataflow_cli, world
 from tests.silverpop.conftest import host_key_fingerprint
 
 SUITE = "secrets"
@@ -109,14 +108,7 @@ class Session:
         self.jobs: dict[str, str] = {}
 
     def cli(self, label: str, *args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "dataflow.cli.main", *args],
-            env=self.environ,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        done = dataflow_cli(self.environ, *args)
         self.printed[label] = (done.stdout, done.stderr)
         return done
 

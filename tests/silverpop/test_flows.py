@@ -71,7 +71,8 @@ class World:
             "SILVERPOP_REFRESH_TOKEN": self.sp.config.refresh_token,
         }
 
-    def run(self, name: str, **variables: Any) -> dict[str, Any]:
+    def document(self, name: str) -> dict[str, Any]:
+        """The sample flow as shipped, its Silverpop steps pointed at the sandbox instead of a pod."""
         document = json.loads((FLOWS / name).read_text())
         pointed = {
             key: value
@@ -82,6 +83,10 @@ class World:
             if ".silverpop" in step["type"]:
                 step["params"].pop("podNumber")
                 step["params"].update(pointed)
+        return document
+
+    def run(self, name: str, **variables: Any) -> dict[str, Any]:
+        document = self.document(name)
         self.runs += 1
         options = {"environ": self.environ, "full_extract": True, **variables.pop("options", {})}
         status, _ = run_document(document, self.work / f"run{self.runs}", {**self.variables, **variables}, **options)
