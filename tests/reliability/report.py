@@ -86,8 +86,11 @@ SUITES: dict[str, str] = {
         "`flows show`, `flows list`, `jobs`, state.db and its WAL as raw bytes, every other file under "
         "DATAFLOW_HOME, and what `validate` and `run` print for the mistyped flow. The Gigya apiKey and userKey, "
         "the Silverpop clientId and the SFTP username are identifiers, shown on purpose. Found and fixed: a secret "
-        "param of the wrong type (a password written as a number) was echoed in the validation finding. The "
-        "`dataflow serve` API does not exist yet; it is one more entry in the scanner's list of outputs."
+        "param of the wrong type (a password written as a number) was echoed in the validation finding, and "
+        "`flows show` printed secrets written literally into a stored flow (it now masks writeOnly params). "
+        "state.db keeps a stored flow as written (it must, to run it), so stored flows should take secrets as "
+        "`${env:...}`, as `customer.example.yaml` does and as this suite stores its flow. The `dataflow serve` API "
+        "does not exist yet; it is one more entry in the scanner's list of outputs."
     ),
     "hostile input: XML": (
         "The only XML the engine parses is the Silverpop XML API's answers (defusedxml). A loopback stand-in answers "
