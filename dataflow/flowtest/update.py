@@ -26,7 +26,7 @@ from dataflow.flowtest.harness import Outcome
 from dataflow.flowtest.spec import Case, Expectation
 from dataflow.loading import load_document
 
-FLOW_STYLE_WIDTH = 100  # a flat record whose JSON is at most this long is written on one line
+FLOW_STYLE_WIDTH = 100  # a record whose JSON is at most this long (and holds no line break) goes on one line
 _RESOLVER = yaml.resolver.Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 
@@ -154,23 +154,23 @@ def _apply_yaml(text: str, found: list[Change]) -> str:
 
 
 def _node(value: Any) -> Any:
-    """Plain data as ruamel nodes: short flat records on one line, texts with line breaks as literal blocks."""
+    """Plain data as ruamel nodes: short records on one line, texts with line breaks as literal blocks."""
     if isinstance(value, dict):
         node = CommentedMap((_scalar(k), _node(v)) for k, v in value.items())
-        if _flat(value) and len(jsonio.dumps(value)) <= FLOW_STYLE_WIDTH:
+        if _one_line(value):
             node.fa.set_flow_style()
         return node
     if isinstance(value, list):
         sequence = CommentedSeq(_node(item) for item in value)
-        if value and _flat(value) and len(jsonio.dumps(value)) <= FLOW_STYLE_WIDTH:
+        if value and _one_line(value):
             sequence.fa.set_flow_style()
         return sequence
     return _scalar(value)
 
 
-def _flat(value: dict[str, Any] | list[Any]) -> bool:
-    items = value.values() if isinstance(value, dict) else value
-    return not any(isinstance(v, (dict, list)) or (isinstance(v, str) and "\n" in v) for v in items)
+def _one_line(value: dict[str, Any] | list[Any]) -> bool:
+    text = jsonio.dumps(value)
+    return len(text) <= FLOW_STYLE_WIDTH and "\\n" not in text and "\\r" not in text
 
 
 def _scalar(value: Any) -> Any:
