@@ -92,3 +92,15 @@ def test_junit_reports_bad_files_as_errors(tmp_path: Path) -> None:
     assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("1", "1", "0")
     error = suite.find("testcase/error")
     assert error is not None and "x.test.yaml:1:7: cannot read the flow" in (error.text or "")
+
+
+def test_the_readme_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("### Flow unit tests", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    shutil.copy(ROOT / "flows" / "local" / "accounts-to-silverpop-csv.yaml", tmp_path)
+    (tmp_path / "accounts-to-silverpop-csv.test.yaml").write_text(example)
+    assert main(["test", str(tmp_path)]) == 1
+    assert "step 'output': no expectation written; run with --update" in capsys.readouterr().out
+    assert main(["test", str(tmp_path), "--update"]) == 0
+    assert main(["test", str(tmp_path)]) == 0
+    assert "# at the flow's reader" in (tmp_path / "accounts-to-silverpop-csv.test.yaml").read_text()
