@@ -16,7 +16,7 @@ from typing import Any
 
 from dataflow import jsonio, schemas
 from dataflow.diagnostics import Diagnostic
-from dataflow.loading import DocumentSyntaxError, SourceMap, read_document
+from dataflow.loading import DocumentSyntaxError, SourceMap, UnreadableDocument, read_checked, read_document
 from dataflow.resources import schemas_dir
 
 TEST_SUFFIXES = (".test.yaml", ".test.yml", ".test.json")
@@ -155,12 +155,9 @@ def _config(findings: _Findings, base: Path, name: str | None) -> dict[str, Any]
     if name is None:
         return {}
     try:
-        data, _ = read_document(base / name)
-    except OSError as problem:
-        findings.at(("config",), f"cannot read the config file {base / name}: {problem.strerror}")
-        return {}
-    except DocumentSyntaxError as problem:
-        findings.at(("config",), f"{base / name}:{problem.line}:{problem.column}: {problem.message}")
+        data, _ = read_checked(base / name)
+    except UnreadableDocument as problem:
+        findings.at(("config",), str(problem))
         return {}
     if not isinstance(data, dict):
         findings.at(("config",), f"the config file {base / name} must hold a mapping of variable names to values")

@@ -15,7 +15,7 @@ from typing import Any
 
 from dataflow.component import Kind, failure_kind
 from dataflow.fieldpath import clone
-from dataflow.loading import DocumentSyntaxError, read_document
+from dataflow.loading import read_checked
 from dataflow.model import build
 from dataflow.registry import Registry, default_registry
 
@@ -58,12 +58,7 @@ def is_spliced(type_name: str, component: Any) -> bool:
 def flow_steps(path: Path, registry: Registry | None = None) -> dict[str, StepInfo]:
     """The steps of the flow at ``path`` by id; ``ValueError`` names a missing or unreadable flow."""
     registry = registry or default_registry()
-    try:
-        data, source_map = read_document(path)
-    except OSError as problem:
-        raise ValueError(f"cannot read the flow {path}: {problem.strerror}") from problem
-    except DocumentSyntaxError as problem:
-        raise ValueError(f"the flow {path}:{problem.line}:{problem.column}: {problem.message}") from problem
+    data, source_map = read_checked(path)  # an UnreadableDocument is a ValueError naming the file
     flow = build(str(path), data, source_map)
     if not isinstance(flow.data.get("steps"), list):
         raise ValueError(f"{path} is not a dataflow: it has no steps list")

@@ -24,7 +24,7 @@ from dataflow import jsonio
 from dataflow.flowtest.compare import as_text, file_entry, same
 from dataflow.flowtest.harness import Outcome
 from dataflow.flowtest.spec import Case, Expectation
-from dataflow.loading import load_document
+from dataflow.loading import load_document, value_at
 
 FLOW_STYLE_WIDTH = 100  # a record whose JSON is at most this long (and holds no line break) goes on one line
 _RESOLVER = yaml.resolver.Resolver()
@@ -46,7 +46,7 @@ def changes(case: Case, outcome: Outcome, current: Any) -> list[Change]:
     found: list[Change] = []
     for expectation in case.expectations:
         for key, value in _new_values(expectation, outcome).items():
-            old = _at(current, (*expectation.path, key))
+            old = value_at(current, (*expectation.path, key))
             if old is None or not same(old, value):
                 found.append(Change((*expectation.path, key), value))
     for step_id, wanted in case.counters.items():
@@ -98,15 +98,6 @@ def _file(expected: list[dict[str, Any]], index: int, name: str, data: bytes) ->
     return entry
 
 
-def _at(data: Any, path: tuple[str | int, ...]) -> Any:
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
-
-
 # writing ------------------------------------------------------------------------------------------------------
 def apply(path: Path, found: list[Change]) -> None:
     """Write ``found`` into the test file at ``path`` (checked by reading it back first)."""
@@ -114,7 +105,7 @@ def apply(path: Path, found: list[Change]) -> None:
     updated = _apply_json(text, found) if path.suffix == ".json" else _apply_yaml(text, found)
     data, _ = load_document(updated, path.name)
     for change in found:
-        if not same(change.value, _at(data, change.path)):
+        if not same(change.value, value_at(data, change.path)):
             raise UpdateError(f"{path}: the updated file would not read back as written at {_pointer(change.path)}")
     path.write_text(updated, encoding="utf-8")
 
@@ -127,7 +118,7 @@ def _apply_json(text: str, found: list[Change]) -> str:
     data = jsonio.loads(text)
     for change in found:
         *parents, last = change.path
-        _at(data, tuple(parents))[last] = change.value
+        value_at(data, tuple(parents))[last] = change.value
     return jsonio.dumps_pretty(data) + "\n"
 
 
@@ -144,7 +135,7 @@ def _apply_yaml(text: str, found: list[Change]) -> str:
     document = handler.load(text)
     for change in found:
         *parents, last = change.path
-        parent = _at(document, tuple(parents))
+        parent = value_at(document, tuple(parents))
         if isinstance(parent, CommentedMap) and parent.fa.flow_style():
             parent.fa.set_block_style()  # `expect: {dsv: {}}` grows into a block
         parent[last] = _node(change.value)

@@ -19,7 +19,7 @@ def findings(path: Path) -> list[str]:
 def test_a_missing_flow_is_named_at_the_flow_key(flow_dir: Path) -> None:
     path = write_test(flow_dir, "# tests\nflow: contact.yaml\ntests: [{name: a}]\n")
     [finding] = findings(path)
-    assert finding == f"2:7: cannot read the flow {flow_dir / 'contact.yaml'}: No such file or directory"
+    assert finding == f"2:7: cannot read {flow_dir / 'contact.yaml'}: No such file or directory"
 
 
 def test_a_missing_step_is_named_with_a_suggestion(flow_dir: Path) -> None:
@@ -97,7 +97,7 @@ def test_kinds_must_fit_the_steps(flow_dir: Path) -> None:
         ),
         (
             "flow: contacts.yaml\nconfig: customer.yaml\ntests: [{name: a}]\n",
-            "2:9: cannot read the config file {dir}/customer.yaml: No such file or directory",
+            "2:9: cannot read {dir}/customer.yaml: No such file or directory",
         ),
         (
             "flow: contacts.yaml\nnow: '2024-13-01T00:00'\ntests: [{name: a}]\n",
