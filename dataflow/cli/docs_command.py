@@ -49,9 +49,9 @@ def docs(args: argparse.Namespace) -> int:
 
 def schema(args: argparse.Namespace) -> int:
     if args.test_file:
-        from dataflow.flowtest.spec import test_file_schema
+        from dataflow.flowtest.spec import schema_of_test_files
 
-        document = {"$schema": editor_schema.DRAFT_07, **editor_schema.draft7(test_file_schema())}
+        document = {"$schema": editor_schema.DRAFT_07, **editor_schema.draft7(schema_of_test_files())}
     else:
         document = editor_schema.editor_schema(default_registry())
     print(jsonio.dumps_pretty(document))

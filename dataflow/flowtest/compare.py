@@ -2,25 +2,22 @@
 
 A record that differs is named by its number and the line of the test file it is written on, then field by
 field (dotted paths into nested records: ``profile.phones[0].number``) with the expected and the actual value;
-a file's text differs as a unified diff. Only the differences are shown, so a 20-field record with one wrong
-value gives one line.
+a file's text differs as a unified diff (:mod:`dataflow.flowtest.filediff`). Only the differences are shown,
+so a 20-field record with one wrong value gives one line.
 """
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from dataflow import jsonio
+from dataflow.flowtest.filediff import files_diff
 from dataflow.flowtest.harness import Outcome
-from dataflow.flowtest.spec import Case, Expectation
+from dataflow.flowtest.model import Case, Expectation, LineOf
 
-MAX_SHOWN = 5  # differing records (or diff hunks' lines / 10) shown per step before "and N more"
+MAX_SHOWN = 5  # differing records shown per step before "and N more"
 _MISSING = object()
-
-LineOf = Callable[[tuple[str | int, ...]], int]
 
 
 def compare(case: Case, outcome: Outcome, line_of: LineOf) -> list[str]:
@@ -151,60 +148,3 @@ def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 def _short(value: Any, limit: int = 80) -> str:
     text = jsonio.dumps(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-# files --------------------------------------------------------------------------------------------------------
-def file_entry(name: str, content: bytes) -> dict[str, Any]:
-    """How a file is written as an expectation: its text, or for a binary file its name only."""
-    text = as_text(content)
-    return {"name": name, "content": text} if text is not None else {"name": name}
-
-
-def as_text(content: bytes) -> str | None:
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return None if "\x00" in text else text
-
-
-def files_diff(expectation: Expectation, actual: list[tuple[str, bytes]], line_of: LineOf) -> list[str]:
-    expected = expectation.files or []
-    where = (*expectation.path, "files")
-    lines: list[str] = []
-    for index, (want, (name, content)) in enumerate(zip(expected, actual, strict=False)):
-        label = f"  file {index + 1} (line {line_of((*where, index))})"
-        if want["name"] != name:
-            lines.append(f"{label}: expected name {want['name']!r}, got {name!r}")
-        if "sha256" in want and hashlib.sha256(content).hexdigest() != want["sha256"]:
-            lines.append(f"{label} {name!r}: sha256 differs (got {hashlib.sha256(content).hexdigest()})")
-        if "content" in want:
-            text = as_text(content)
-            if text is None:
-                lines.append(f"{label} {name!r}: expected text, got {len(content)} bytes of binary data")
-            elif text != want["content"]:
-                lines.append(f"{label} {name!r}: content differs")
-                lines.extend(f"    {line}" for line in text_diff(want["content"], text))
-    if len(expected) != len(actual):
-        lines.append(f"  expected {len(expected)} file(s), got {len(actual)}")
-        lines.extend(f"  missing file {want['name']!r}" for want in expected[len(actual) :])
-        lines.extend(f"  unexpected file {name!r}" for name, _ in actual[len(expected) :])
-    return lines
-
-
-def text_diff(expected: str, actual: str, limit: int = MAX_SHOWN * 10) -> list[str]:
-    diff = difflib.unified_diff(
-        expected.splitlines(keepends=True), actual.splitlines(keepends=True), "expected", "got", n=1
-    )
-    lines = [_visible(line) for line in diff]
-    if len(lines) > limit:
-        return [*lines[:limit], f"... and {len(lines) - limit} more diff lines"]
-    return lines
-
-
-def _visible(line: str) -> str:
-    """A diff line without its line break; a line whose only change is its ending shows it."""
-    body = line.rstrip("\n")
-    if body.endswith("\r"):
-        return body[:-1] + "\\r"
-    return body if line.endswith("\n") else body + "  (no newline at end)"

@@ -16,7 +16,7 @@ from typing import Any
 from dataflow.diagnostics import Diagnostic
 from dataflow.errors import FlowInvalid
 from dataflow.flowtest import splicing
-from dataflow.flowtest.spec import Case, Feed, TestFile
+from dataflow.flowtest.model import Case, Feed, TestFile
 from dataflow.testing import CAPTURED, run_spliced
 from dataflow.validation import validate_path
 

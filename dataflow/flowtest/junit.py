@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from dataflow.flowtest.spec import TEST_SUFFIXES
+from dataflow.flowtest.model import TEST_SUFFIXES
 from dataflow.flowtest.suite import FileResult
 
 

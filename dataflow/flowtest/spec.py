@@ -1,4 +1,4 @@
-"""A test file as data: its flow, its cases, what each feeds and expects, and where each was written.
+"""Reading a test file into its cases (:mod:`dataflow.flowtest.model`).
 
 A test file is checked whole before anything runs: its schema (``schemas/flowtest.schema.json``), the flow and
 config it names, and every step it feeds, expects or counts against the flow's steps. Every problem is a
@@ -8,7 +8,6 @@ config it names, and every step it feeds, expects or counts against the flow's s
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -16,67 +15,18 @@ from typing import Any
 
 from dataflow import jsonio, schemas
 from dataflow.diagnostics import Diagnostic
+from dataflow.flowtest.model import (
+    DEFAULT_JOB_ID,
+    DEFAULT_NOW,
+    Case,
+    Expectation,
+    Feed,
+    InputFile,
+    Path_,
+    TestFile,
+)
 from dataflow.loading import DocumentSyntaxError, SourceMap, UnreadableDocument, read_checked, read_document
 from dataflow.resources import schemas_dir
-
-TEST_SUFFIXES = (".test.yaml", ".test.yml", ".test.json")
-DEFAULT_NOW = "2024-01-01T00:00:00Z"
-DEFAULT_JOB_ID = "test-job"
-
-Path_ = tuple[str | int, ...]
-
-
-@dataclass
-class InputFile:
-    name: str
-    content: bytes
-
-
-@dataclass
-class Feed:
-    step: str
-    records: list[dict[str, Any]] | None = None
-    files: list[InputFile] | None = None
-
-
-@dataclass
-class Expectation:
-    step: str
-    path: Path_  # where the expectation is written in the test file
-    records: list[dict[str, Any]] | None = None
-    errors: list[dict[str, Any]] | None = None
-    files: list[dict[str, Any]] | None = None
-    match: str = "exact"
-    ordered: bool = True
-
-    @property
-    def empty(self) -> bool:
-        return self.records is None and self.errors is None and self.files is None
-
-
-@dataclass
-class Case:
-    index: int
-    name: str
-    line: int
-    variables: dict[str, Any]
-    env: dict[str, str]
-    now: datetime
-    feeds: list[Feed] = field(default_factory=list)
-    expectations: list[Expectation] = field(default_factory=list)
-    counters: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-@dataclass
-class TestFile:
-    path: Path
-    flow_path: Path
-    job_id: str
-    source_map: SourceMap
-    cases: list[Case] = field(default_factory=list)
-
-    def line_of(self, path: Path_) -> int:
-        return self.source_map.locate(path).line
 
 
 @cache
@@ -84,7 +34,7 @@ def _validator() -> Any:
     return schemas.validator_for(jsonio.loads((schemas_dir() / "flowtest.schema.json").read_bytes()))
 
 
-def test_file_schema() -> dict[str, Any]:
+def schema_of_test_files() -> dict[str, Any]:
     return _validator().schema
 
 

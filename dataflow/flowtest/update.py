@@ -21,9 +21,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
 from dataflow import jsonio
-from dataflow.flowtest.compare import as_text, file_entry, same
+from dataflow.flowtest.compare import same
+from dataflow.flowtest.filediff import as_text, file_entry
 from dataflow.flowtest.harness import Outcome
-from dataflow.flowtest.spec import Case, Expectation
+from dataflow.flowtest.model import Case, Expectation
 from dataflow.loading import load_document, value_at
 
 FLOW_STYLE_WIDTH = 100  # a record whose JSON is at most this long (and holds no line break) goes on one line

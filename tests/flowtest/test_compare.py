@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataflow.flowtest.compare import field_diff, matches, records_diff, same, text_diff
-from dataflow.flowtest.spec import Expectation
+from dataflow.flowtest.compare import field_diff, matches, records_diff, same
+from dataflow.flowtest.filediff import text_diff
+from dataflow.flowtest.model import Expectation
 
 
 def line_of(path: tuple) -> int:

@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 
 from dataflow import schemas
 from dataflow.cli.main import main
-from dataflow.flowtest.spec import TEST_SUFFIXES
+from dataflow.flowtest.model import TEST_SUFFIXES
 from dataflow.loading import read_document
 from dataflow.reference.editor_schema import editor_schema
 from dataflow.registry import UnknownComponent, default_registry
@@ -87,7 +87,7 @@ def test_public_templates_are_judged_as_the_engine_judges_them(validator: Draft7
         steps = {int(pointer.split("/")[2]) for pointer in rejected(validator, flow)}
         assert steps == _engine_rejects(flow), path.name
         clean += not steps
-    assert clean == 4  # blank, gameMechanics and the two Silverpop ones check cleanly in an editor
+    assert clean >= 4  # blank, gameMechanics and the two Silverpop ones (more as partner components arrive)
 
 
 @pytest.mark.parametrize(
