@@ -154,8 +154,8 @@ def _node(value: Any) -> Any:
         return node
     if isinstance(value, list):
         sequence = CommentedSeq(_node(item) for item in value)
-        if value and _one_line(value):
-            sequence.fa.set_flow_style()
+        if value and not any(isinstance(item, (dict, list)) for item in value) and _one_line(value):
+            sequence.fa.set_flow_style()  # [a, b, c]; a list of records keeps one record per line
         return sequence
     return _scalar(value)
 

@@ -118,3 +118,22 @@ def test_a_failing_job_is_not_written_over(flow_dir: Path) -> None:
     [case] = run_file(path, rewrite=True).cases
     assert case.updated == 0 and case.failures[0].startswith("the job failed")
     assert path.read_text() == EMPTY
+
+
+def test_binary_files_are_expected_by_name(flow_dir: Path) -> None:
+    flow = (flow_dir / "contacts.yaml").read_text()
+    gzip = "    next: [gzip]\n  - {id: gzip, type: file.compress.gzip, next: [upload]}\n"
+    (flow_dir / "contacts.yaml").write_text(flow.replace("    next: [upload]\n", gzip))
+    path = write_test(flow_dir, EMPTY.replace("      tier: {}        # filled by --update\n", ""))
+    run_file(path, rewrite=True)
+    data, _ = read_document(path)
+    assert data["tests"][0]["expect"]["upload"]["files"] == [{"name": "contacts_20240501.csv.gz"}]
+    assert run_file(path).cases[0].failures == []  # gzip headers carry a time: the bytes are not compared
+
+    text = path.read_text().replace("{name: contacts_20240501.csv.gz}", "{name: contacts_20240501.csv.gz, content: x}")
+    path.write_text(text)
+    [failure] = run_file(path).cases[0].failures
+    assert "'contacts_20240501.csv.gz': expected text, got" in failure and "bytes of binary data" in failure
+    path.write_text(text.replace("content: x", "sha256: " + "ab" * 32))
+    [failure] = run_file(path).cases[0].failures
+    assert "'contacts_20240501.csv.gz': sha256 differs (got " in failure
