@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from importlib import import_module
 
-FAMILIES = ("steps.field", "steps.file", "steps.storage", "steps.record", "steps.gigya", "steps.silverpop")
+FAMILIES = (
+    "steps.field",
+    "steps.file",
+    "steps.storage",
+    "steps.record",
+    "steps.gigya",
+    "steps.silverpop",
+    "steps.mailchimp",
+)
 
 
 def _gather() -> dict[str, str]:
