@@ -16,6 +16,7 @@ FAMILIES = (
     "steps.gigya",
     "steps.silverpop",
     "steps.mailchimp",
+    "steps.marketo",
 )
 
 
