@@ -17,6 +17,7 @@ FAMILIES = (
     "steps.silverpop",
     "steps.mailchimp",
     "steps.marketo",
+    "steps.campaignmonitor",
 )
 
 
