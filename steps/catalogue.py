@@ -18,6 +18,7 @@ FAMILIES = (
     "steps.mailchimp",
     "steps.marketo",
     "steps.campaignmonitor",
+    "steps.constantcontact",
 )
 
 

@@ -11,13 +11,13 @@ import io
 import json
 import tarfile
 import threading
-import time
 from typing import Any
 
 import requests
 
-from dataflow.errors import FatalError, JobKilled
+from dataflow.errors import FatalError
 from steps.rest.client import RestClient
+from steps.rest.polling import wait_until
 
 
 def run_batch(
@@ -31,16 +31,16 @@ def run_batch(
     """The answers of every operation, by ``operation_id``."""
     started = client.json("POST", "/batches", json={"operations": operations})
     batch_id = started["id"]
-    deadline = time.monotonic() + timeout
     status = started
-    while status.get("status") != "finished":
-        if time.monotonic() > deadline:
-            raise FatalError(f"Mailchimp batch {batch_id} did not finish within {timeout:.0f} s")
-        if cancel is not None and cancel.wait(poll):
-            raise JobKilled("the job was killed")
-        if cancel is None:
-            time.sleep(poll)
-        status = client.json("GET", f"/batches/{batch_id}")
+    if status.get("status") != "finished":
+        status = wait_until(
+            lambda: client.json("GET", f"/batches/{batch_id}"),
+            lambda answer: answer.get("status") == "finished",
+            poll=poll,
+            timeout=timeout,
+            what=f"Mailchimp batch {batch_id}",
+            cancel=cancel,
+        )
     return read_results(client, str(status.get("response_body_url") or ""), batch_id)
 
 

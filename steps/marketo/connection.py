@@ -9,8 +9,6 @@ Marketo reports most failures inside an HTTP 200 as ``{"success": false, "errors
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -18,11 +16,12 @@ import requests
 
 from dataflow import jsonio
 from dataflow.component import ParamProblem
-from dataflow.errors import FatalError, JobKilled
+from dataflow.errors import FatalError
 from steps.rest.auth import AccessToken
 from steps.rest.base import PartnerStep
 from steps.rest.client import RestClient, default_classify, default_describe
 from steps.rest.errors import FAIL, OK, RENEW, RETRY, Verdict
+from steps.rest.polling import wait_until
 from steps.rest.values import check_url
 
 RENEW_CODES = frozenset({"601", "602"})
@@ -68,27 +67,6 @@ def classify(response: requests.Response) -> Verdict:
 def describe(response: requests.Response) -> str:
     error = first_error(response)
     return f"{error[1]} (code {error[0]})" if error else default_describe(response)
-
-
-def wait_until(
-    check: Callable[[], Any],
-    done: Callable[[Any], bool],
-    *,
-    poll: float,
-    timeout: float,
-    what: str,
-    cancel: threading.Event | None,
-) -> Any:
-    """Ask ``check()`` until ``done(answer)``; at once first, then every ``poll`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = check()
-        if done(answer):
-            return answer
-        if time.monotonic() > deadline:
-            raise FatalError(f"{what} did not finish within {timeout:.0f} s")
-        if (cancel or threading.Event()).wait(poll):
-            raise JobKilled("the job was killed")
 
 
 class MarketoStep(PartnerStep):
