@@ -19,6 +19,8 @@ FAMILIES = (
     "steps.marketo",
     "steps.campaignmonitor",
     "steps.constantcontact",
+    "steps.salesforce",
+    "steps.bluekai",
 )
 
 

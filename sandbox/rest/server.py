@@ -32,6 +32,7 @@ class Request:
     body: bytes
     base_url: str  # scheme://host:port of the listener that took the call
     params: dict[str, str] = field(default_factory=dict)  # named groups of the matched route
+    raw_query: str = ""  # the query string as sent (for signatures over the arguments' order)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -150,6 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=self.headers,
             body=self._body(),
             base_url=self.server.base_url,
+            raw_query=target.query,
         )
         response = self.server.app.handle(request)
         self.send_response(response.status)

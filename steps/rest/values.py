@@ -47,8 +47,10 @@ def names(value: Any) -> list[str]:
 
 
 def public_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record without the engine's own ``_`` fields (``_errorDetails``, ``_response``)."""
-    return {key: value for key, value in record.items() if not key.startswith("_")}
+    """The record without the engine's own ``_`` fields (``_errorDetails``, ``_response``) and without empty
+    objects: renaming every field out of ``profile`` leaves ``profile: {}`` behind, which no partner has a column
+    for (the public Marketing Cloud template sends its records that way)."""
+    return {key: value for key, value in record.items() if not key.startswith("_") and value != {}}
 
 
 def check_url(params: Mapping[str, Any], name: str) -> Iterable[ParamProblem]:

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 from dataflow.component import ParamProblem, Record
 from dataflow.errors import FatalError
 from steps.rest.auth import AccessToken
-from steps.rest.base import PartnerStep
 from steps.rest.client import RestClient
 from steps.rest.csvjobs import match_failures, table, to_csv
 from steps.rest.polling import wait_until
@@ -25,7 +24,7 @@ from steps.rest.writer import BufferedWriter, Refusals
 from steps.salesforce.login import api_version, login, soap_url
 
 
-class WriteSalesforce(PartnerStep, BufferedWriter):
+class WriteSalesforce(BufferedWriter):
     type: ClassVar[str] = "datasource.write.salesforce"
     needs_service: ClassVar[str | None] = "salesforce"
     secret_params: ClassVar[tuple[str, ...]] = ("password", "token")
