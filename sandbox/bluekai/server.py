@@ -59,15 +59,20 @@ class BlueKaiSandbox(PartnerSandbox):
 
     def routes(self) -> None:
         for method in ("GET", "POST"):
-            self.router.add(method, r"/getdata/(?P<site>[^/]+)/(?P<version>v[\d.]+)/?", self._getdata, public=True)
+            self.router.add(method, r"/getdata/(?P<site>[^/]+)/(?P<version>v[\d.]+)/?", self._getdata)
 
-    def _getdata(self, request: Request) -> Response:
+    def authenticate(self, request: Request) -> Response | str | None:
         pairs = parse_qsl(request.raw_query, keep_blank_values=True)
         given = dict(pairs)
         values = [value for name, value in pairs if name not in ("bkuid", "bksig")]
         expected = signature(self.secret_key, request.method, request.path, values, request.body)
         if given.get("bkuid") != self.bkuid or not hmac.compare_digest(given.get("bksig", ""), expected):
             return json_response(401, {"status": "FAILED", "message": "Invalid signature or web service user key"})
+        return None
+
+    def _getdata(self, request: Request) -> Response:
+        pairs = parse_qsl(request.raw_query, keep_blank_values=True)
+        given = dict(pairs)
         if request.params["site"] != self.site_id:
             return json_response(403, {"status": "FAILED", "message": f"Invalid site id {request.params['site']}"})
         user = given.get("puserid") or given.get("userid")

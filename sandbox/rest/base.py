@@ -2,9 +2,10 @@
 
 The pipeline of one call: find the route (404/405), authenticate unless the route is public (the partner's own
 answer to a missing, unknown or expired credential), draw a fault (rendered by the partner; an expired-token fault
-revokes the presented token first), then run the handler. A handler may raise ``BadRequest`` for a body it cannot
-read; the partner words that answer too. Subclasses add routes in ``routes()`` and may hold any state they like
-behind ``self.lock``.
+revokes the presented token first), then run the handler. Public routes (token endpoints, pre-signed downloads)
+are never faulted: injected faults are about the API calls a token or key opens. A handler may raise
+``BadRequest`` for a body it cannot read; the partner words that answer too. Subclasses add routes in
+``routes()`` and may hold any state they like behind ``self.lock``.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ class PartnerSandbox:
             if isinstance(verdict, Response):
                 return verdict
             credential = verdict
-        kind = self.faults.draw(request.path)
+        kind = None if public else self.faults.draw(request.path)
         if kind is not None:
             if kind == EXPIRED_TOKEN and credential:
                 self.expire_credential(credential)

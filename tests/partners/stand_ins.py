@@ -67,11 +67,23 @@ def connection(name: str, step_type: str) -> dict[str, Any]:
         keys = ("apiUrl", "apiKey", "accessToken", "listId", "refreshToken", "clientSecret", "tokenUrl")
         return {**{k: info[k] for k in keys}, **({"activityPollSeconds": 0.02} if writes else {}), **FAST}
     if name == "salesforce":
-        return {"username": info["username"], "password": info["password"], "token": info["securityToken"],
-                "authEndpoint": info["authEndpoint"], "jobPollSeconds": 0.02, **FAST}
+        return {
+            "username": info["username"],
+            "password": info["password"],
+            "token": info["securityToken"],
+            "authEndpoint": info["authEndpoint"],
+            "jobPollSeconds": 0.02,
+            **FAST,
+        }
     if name == "sfmc":
-        return {"clientId": info["clientId"], "clientSecret": info["clientSecret"], "authUrl": info["legacyAuthUrl"],
-                "restUrl": info["restUrl"], "pollSeconds": 0.02, **FAST}
+        return {
+            "clientId": info["clientId"],
+            "clientSecret": info["clientSecret"],
+            "authUrl": info["legacyAuthUrl"],
+            "restUrl": info["restUrl"],
+            "pollSeconds": 0.02,
+            **FAST,
+        }
     return {k: info[k] for k in ("domain", "secretKey", "siteId", "bkuid")} | FAST
 
 
@@ -131,8 +143,11 @@ def salesforce_client() -> Any:
     session.trust_env = False  # a site-wide CA bundle would replace the sandbox's CA
     session.verify = str(sandbox.ca_file)
     session_id, instance = SalesforceLogin(
-        username=sandbox.username, password=sandbox.password, security_token=sandbox.security_token,
-        scratch_url=sandbox.tls_url, session=session,
+        username=sandbox.username,
+        password=sandbox.password,
+        security_token=sandbox.security_token,
+        scratch_url=sandbox.tls_url,
+        session=session,
     )
     return Salesforce(session_id=session_id, instance=instance, session=session)
 
@@ -140,8 +155,12 @@ def salesforce_client() -> Any:
 def constantcontact_session() -> requests.Session:
     """A fresh access token through the OAuth refresh grant (fault tests revoke tokens), then Bearer calls."""
     sandbox = stand_in("constantcontact")
-    token = requests.post(f"{sandbox.url}/oauth2/default/v1/token", auth=(sandbox.client_id, sandbox.client_secret),
-                          data={"grant_type": "refresh_token", "refresh_token": sandbox.refresh_token}, timeout=10)
+    token = requests.post(
+        f"{sandbox.url}/oauth2/default/v1/token",
+        auth=(sandbox.client_id, sandbox.client_secret),
+        data={"grant_type": "refresh_token", "refresh_token": sandbox.refresh_token},
+        timeout=10,
+    )
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
     return session
@@ -149,9 +168,15 @@ def constantcontact_session() -> requests.Session:
 
 def sfmc_session() -> requests.Session:
     sandbox = stand_in("sfmc")
-    token = requests.post(f"{sandbox.url}/v2/token", json={"grant_type": "client_credentials",
-                                                           "client_id": sandbox.client_id,
-                                                           "client_secret": sandbox.client_secret}, timeout=10)
+    token = requests.post(
+        f"{sandbox.url}/v2/token",
+        json={
+            "grant_type": "client_credentials",
+            "client_id": sandbox.client_id,
+            "client_secret": sandbox.client_secret,
+        },
+        timeout=10,
+    )
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
     return session

@@ -22,11 +22,16 @@ from tests.templates.reference import TEMPLATES, load
 
 pytestmark = pytest.mark.skipif(not TEMPLATES.is_dir(), reason="reference templates not present")
 PARTNER_OF = {
-    "datasource.read.mailchimp": "mailchimp", "datasource.write.mailchimp": "mailchimp",
-    "datasource.read.marketo": "marketo", "datasource.write.marketo": "marketo",
-    "datasource.read.campaignmonitor": "campaignmonitor", "datasource.write.campaignmonitor": "campaignmonitor",
-    "datasource.read.constantcontact": "constantcontact", "datasource.write.constantcontact": "constantcontact",
-    "datasource.write.salesforce": "salesforce", "datasource.write.exacttarget": "sfmc",
+    "datasource.read.mailchimp": "mailchimp",
+    "datasource.write.mailchimp": "mailchimp",
+    "datasource.read.marketo": "marketo",
+    "datasource.write.marketo": "marketo",
+    "datasource.read.campaignmonitor": "campaignmonitor",
+    "datasource.write.campaignmonitor": "campaignmonitor",
+    "datasource.read.constantcontact": "constantcontact",
+    "datasource.write.constantcontact": "constantcontact",
+    "datasource.write.salesforce": "salesforce",
+    "datasource.write.exacttarget": "sfmc",
     "datasource.write.bluekai": "bluekai",
 }
 ACCOUNTS = 8
@@ -56,7 +61,19 @@ def accounts(site: GigyaSandbox) -> list[dict[str, Any]]:
     return [site.account(site.uid(i)) for i in range(ACCOUNTS)]
 
 
-# -- outbound: Gigya accounts into the partner --------------------------------------------------------------------------
+def fresh_accounts(site: GigyaSandbox, count: int) -> list[dict[str, Any]]:
+    """Accounts of this test alone: an inbound flow writes accounts in parallel, so one UID must not come back
+    twice (once from another test's export)."""
+    uids = [
+        site.put_account(
+            {"profile": {"email": f"g-{uuid.uuid4().hex[:8]}@example.org", "firstName": "Fresh"}, "data": {}}
+        )
+        for _ in range(count)
+    ]
+    return [site.account(uid) for uid in uids]
+
+
+# -- outbound: Gigya accounts into the partner -----------------------------------------------------------------------
 def test_mailchimp_outbound(site: GigyaSandbox, tmp_path: Path) -> None:
     status = run_template("mailchimp-outbound.json", site, tmp_path)
     assert status["counters"]["mailchimp"]["out"] == ACCOUNTS
@@ -100,9 +117,11 @@ def test_constantcontact_outbound(site: GigyaSandbox, tmp_path: Path) -> None:
     fields = session.get(f"{sandbox.url}/v3/contact_custom_fields", timeout=10).json()["custom_fields"]
     uid_field = next(f["custom_field_id"] for f in fields if f["name"] == "custom_field_1")
     for account in accounts(site):
-        answer = session.get(f"{sandbox.url}/v3/contacts", params={"email": account["profile"]["email"],
-                                                                  "include": "custom_fields,list_memberships"},
-                             timeout=10).json()
+        answer = session.get(
+            f"{sandbox.url}/v3/contacts",
+            params={"email": account["profile"]["email"], "include": "custom_fields,list_memberships"},
+            timeout=10,
+        ).json()
         [contact] = answer["contacts"]
         assert {"custom_field_id": uid_field, "value": account["UID"]} in contact["custom_fields"]
         assert sandbox.list_id in contact["list_memberships"]
@@ -125,8 +144,11 @@ def test_salesforce_outbound(site: GigyaSandbox, tmp_path: Path) -> None:
 def test_marketing_cloud_outbound(site: GigyaSandbox, tmp_path: Path) -> None:
     run_template("salesforce-marketingCloud.json", site, tmp_path)
     sandbox = stand_ins.stand_in("sfmc")
-    rows = stand_ins.sfmc_session().get(f"{sandbox.url}/data/v1/customobjectdata/key/GigyaSubscribers/rowset",
-                                        timeout=10).json()["items"]
+    rows = (
+        stand_ins.sfmc_session()
+        .get(f"{sandbox.url}/data/v1/customobjectdata/key/GigyaSubscribers/rowset", timeout=10)
+        .json()["items"]
+    )
     by_guid = {row["keys"]["guid"]: row for row in rows}
     for account in accounts(site):
         row = by_guid[account["UID"]]
@@ -145,16 +167,19 @@ def test_bluekai_outbound(site: GigyaSandbox, tmp_path: Path) -> None:
         assert profile is not None and profile["profile.country"] == account["profile"].get("country", "")
 
 
-# -- inbound: the partner's records back into Gigya ---------------------------------------------------------------------
+# -- inbound: the partner's records back into Gigya ------------------------------------------------------------------
 def test_mailchimp_inbound(site: GigyaSandbox, tmp_path: Path) -> None:
     client = stand_ins.mailchimp_client()
     list_id = stand_ins.stand_in("mailchimp").list_id
     wanted = {}
-    for index, account in enumerate(accounts(site)[:4]):
+    for index, account in enumerate(fresh_accounts(site, 4)):
         status = "subscribed" if index % 2 else "unsubscribed"
         email = f"mc-in-{uuid.uuid4().hex[:8]}@example.org"
-        client.lists.set_list_member(list_id, subscriber_hash(email), {
-            "email_address": email, "status_if_new": status, "merge_fields": {"UID": account["UID"]}})
+        client.lists.set_list_member(
+            list_id,
+            subscriber_hash(email),
+            {"email_address": email, "status_if_new": status, "merge_fields": {"UID": account["UID"]}},
+        )
         wanted[account["UID"]] = status == "subscribed"
     run_template("mailchimp-inbound.json", site, tmp_path)
     for uid, subscribed in wanted.items():
@@ -162,10 +187,20 @@ def test_mailchimp_inbound(site: GigyaSandbox, tmp_path: Path) -> None:
 
 
 def test_marketo_inbound(site: GigyaSandbox, tmp_path: Path) -> None:
-    chosen = accounts(site)[:3]
-    leads = [{"email": f"mk-in-{uuid.uuid4().hex[:8]}@example.org", "gUID": a["UID"], "unsubscribed": i == 1,
-              "city": f"City {i}", "gender": "f", "firstName": a["profile"].get("firstName") or "Ann",
-              "lastName": "Inbound", "address": f"{i} Main St"} for i, a in enumerate(chosen)]
+    chosen = fresh_accounts(site, 3)
+    leads = [
+        {
+            "email": f"mk-in-{uuid.uuid4().hex[:8]}@example.org",
+            "gUID": a["UID"],
+            "unsubscribed": i == 1,
+            "city": f"City {i}",
+            "gender": "f",
+            "firstName": a["profile"].get("firstName") or "Ann",
+            "lastName": "Inbound",
+            "address": f"{i} Main St",
+        }
+        for i, a in enumerate(chosen)
+    ]
     assert all(r["status"] in ("created", "updated") for r in stand_ins.marketo_client().create_update_leads(leads))
     run_template("marketo-inbound.json", site, tmp_path)
     for index, account in enumerate(chosen):
@@ -177,28 +212,36 @@ def test_marketo_inbound(site: GigyaSandbox, tmp_path: Path) -> None:
 
 def test_campaignmonitor_inbound(site: GigyaSandbox, tmp_path: Path) -> None:
     sandbox = stand_ins.stand_in("campaignmonitor")
-    chosen = accounts(site)[4:6]
+    chosen = fresh_accounts(site, 2)
     with stand_ins.createsend_client() as createsend:
         auth = {"api_key": sandbox.api_key}
         for account in chosen:
             email = f"cm-in-{uuid.uuid4().hex[:8]}@example.org"
-            createsend.Subscriber(auth).add(sandbox.list_id, email, "Inbound", [{"Key": "GigyaUID",
-                                                                                 "Value": account["UID"]}], True, "Yes")
+            createsend.Subscriber(auth).add(
+                sandbox.list_id, email, "Inbound", [{"Key": "GigyaUID", "Value": account["UID"]}], True, "Yes"
+            )
             createsend.Subscriber(auth, sandbox.list_id, email).unsubscribe()
     status = run_template("campaingMonitor-inbound.json", site, tmp_path)
     assert status["counters"]["account"]["out"] >= len(chosen)
-    for account in chosen:  # (the outbound test may have unsubscribed the same UID under its own address)
-        assert site.account(account["UID"])["data"]["subscribed"] == "false"
+    for account in chosen:
+        after = site.account(account["UID"])
+        assert after["data"]["subscribed"] == "false"
+        assert after["profile"]["firstName"] == "Inbound"
 
 
 def test_constantcontact_inbound(site: GigyaSandbox, tmp_path: Path) -> None:
     sandbox = stand_ins.stand_in("constantcontact")
-    chosen = accounts(site)[6:8]
+    chosen = fresh_accounts(site, 2)
     emails = [f"cc-in-{uuid.uuid4().hex[:8]}@example.org" for _ in chosen]
     session = stand_ins.constantcontact_session()
-    answer = session.post(f"{sandbox.url}/v3/activities/contacts_json_import", timeout=10, json={
-        "import_data": [{"email": e, "cf:custom_field_1": a["UID"]} for e, a in zip(emails, chosen, strict=True)],
-        "list_ids": [sandbox.list_id]})
+    answer = session.post(
+        f"{sandbox.url}/v3/activities/contacts_json_import",
+        timeout=10,
+        json={
+            "import_data": [{"email": e, "cf:custom_field_1": a["UID"]} for e, a in zip(emails, chosen, strict=True)],
+            "list_ids": [sandbox.list_id],
+        },
+    )
     assert answer.status_code == 201
     run_template("constantContact-inbound.json", site, tmp_path)
     for email, account in zip(emails, chosen, strict=True):
