@@ -4,6 +4,8 @@
 fault_rate, latency_ms; optionally drop_rate). For ``gigya`` it prints one JSON line once the server listens —
 ``{"service", "url", "apiKey", "userKey", "secret", "dataCenter"}`` — and serves until SIGINT or SIGTERM.
 ``silverpop`` is handed to ``sandbox.silverpop.cli.serve`` when that package is installed (exit 2 otherwise).
+The partner stand-ins (``mailchimp``, ``marketo``, ``campaignmonitor``, ``constantcontact``, ``salesforce``,
+``sfmc``, ``bluekai``) print their connection (``sandbox.partners``) the same way.
 ``python -m sandbox.cli`` offers the same without the engine installed (benchmarks start it that way).
 """
 
@@ -24,6 +26,10 @@ def serve(args: argparse.Namespace) -> int:
         return _serve_gigya(args)
     if args.service == "all":
         return _serve_all(args)
+    from sandbox.partners import PARTNERS, serve_partner
+
+    if args.service in PARTNERS:
+        return serve_partner(args)
     try:  # the Silverpop sandbox lives in its own package and brings its own serve()
         from sandbox.silverpop.cli import serve as serve_silverpop
     except ImportError as problem:
@@ -101,7 +107,9 @@ def _serve_all(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.cli", description=__doc__)
-    parser.add_argument("service", choices=("gigya", "silverpop", "all"))
+    from sandbox.partners import PARTNERS
+
+    parser.add_argument("service", choices=("gigya", "silverpop", "all", *PARTNERS))
     parser.add_argument("--sftp-port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
