@@ -12,13 +12,11 @@ The partner stand-ins (``mailchimp``, ``marketo``, ``campaignmonitor``, ``consta
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
+
+from sandbox.serving import serve_until_signal
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -57,22 +55,8 @@ def _serve_gigya(args: argparse.Namespace) -> int:
     except OSError as problem:
         print(f"dataflow sandbox: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 1
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        line = {"service": "gigya", "url": sandbox.url, **sandbox.config.credentials()}
-        print(json.dumps(line), flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sandbox.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
+    line = {"service": "gigya", "url": sandbox.url, **sandbox.config.credentials()}
+    return serve_until_signal([line], sandbox.stop)
 
 
 def _serve_all(args: argparse.Namespace) -> int:
@@ -86,23 +70,13 @@ def _serve_all(args: argparse.Namespace) -> int:
     ).start()
     silverpop = SilverpopSandbox(config_from_args(args), host=args.host, port=0, sftp_port=0)
     silverpop.start()
-    stop = threading.Event()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        print(json.dumps({"service": "gigya", "url": gigya.url, **gigya.config.credentials()}), flush=True)
-        print(json.dumps(silverpop.info()), flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
+    def stop_both() -> None:
         silverpop.stop()
         gigya.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
+
+    lines = [{"service": "gigya", "url": gigya.url, **gigya.config.credentials()}, silverpop.info()]
+    return serve_until_signal(lines, stop_both)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
-import threading
 from importlib import import_module
-from types import FrameType
+
+from sandbox.serving import serve_until_signal
 
 PARTNERS = {
     "mailchimp": "sandbox.mailchimp:MailchimpSandbox",
@@ -37,18 +35,4 @@ def serve_partner(args: argparse.Namespace) -> int:
         return 1
     if args.fault_rate:
         sandbox.faults.set_rates(rate_limit=args.fault_rate / 2, server_error=args.fault_rate / 2)
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        print(json.dumps(sandbox.info()), flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sandbox.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
+    return serve_until_signal([sandbox.info()], sandbox.stop)

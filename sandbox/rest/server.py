@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox.http_body import read_body
+
 MAX_BODY = 256 * 1024 * 1024
 
 
@@ -126,22 +128,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
 
-    def _body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError("request body too large")
-        return self.rfile.read(length) if length > 0 else b""
-
     def _handle(self) -> None:
         target = urlsplit(self.path)
         request = Request(
@@ -149,7 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
             path=target.path,
             query=parse_qs(target.query, keep_blank_values=True),
             headers=self.headers,
-            body=self._body(),
+            body=read_body(self.rfile, self.headers, MAX_BODY),
             base_url=self.server.base_url,
             raw_query=target.query,
         )
