@@ -70,18 +70,29 @@ def build_parser() -> argparse.ArgumentParser:
     steps = commands.add_parser("steps", help="list the registered components and their params")
     steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
     steps.add_argument("--json", action="store_true")
-    from dataflow.cli import flows_command, init_command, jobs_command, schedule_command
+    from dataflow.cli import flows_command, init_command, jobs_command, schedule_command, serve_command, site_command
 
     init_command.add_parser(commands)
     flows_command.add_parser(commands)
     jobs_command.add_parser(commands)
     schedule_command.add_parser(commands)
+    serve_command.add_parser(commands)
+    site_command.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from dataflow.cli import commands, flows_command, init_command, jobs_command, run_command, schedule_command
+    from dataflow.cli import (
+        commands,
+        flows_command,
+        init_command,
+        jobs_command,
+        run_command,
+        schedule_command,
+        serve_command,
+        site_command,
+    )
 
     handlers = {
         "init": init_command.run,
@@ -94,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "graph": commands.graph,
         "steps": commands.steps,
         "sandbox": _sandbox,
+        "serve": serve_command.run,
+        "site": site_command.run,
     }
     try:
         return handlers[args.command](args)

@@ -44,6 +44,15 @@ SEARCH_COLUMNS: dict[str, dict[str, str]] = {
 SEARCH_COLUMNS["dataflow_draft"] = SEARCH_COLUMNS["dataflow"]
 
 
+# Fields of a dataflow object the server manages; they are not part of a version's content.
+SERVER_FIELDS = ("id", "version", "status", "lastRuntime", "createTime", "updateTime", "apiKey", "siteId")
+
+
+def flow_content(document: dict[str, Any]) -> dict[str, Any]:
+    """What a dataflow's version is made of: the document without the fields the server manages."""
+    return {k: v for k, v in document.items() if k not in SERVER_FIELDS}
+
+
 class StoreError(Exception):
     """A request the store refuses (the message says why, for the operator)."""
 
@@ -184,6 +193,10 @@ class Store(Protocol):
         """Documents of one idx.search table (``dataflow``, ``dataflow_draft``, ``scheduling``,
         ``idx_job_status``) of ``site``: fields in ``equals`` must match, ``order_by`` is a list of
         (field, descending), ``limit`` caps the rows. Only fields in ``SEARCH_COLUMNS[table]`` may be used."""
+        ...
+
+    def count(self, table: str, site: str, equals: dict[str, Any] | None = None) -> int:
+        """How many rows ``search`` would return without a limit."""
         ...
 
 

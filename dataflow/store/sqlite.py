@@ -6,6 +6,7 @@ Runs of one flow never overlap: a partial unique index allows one ``running`` jo
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import uuid
@@ -17,7 +18,7 @@ from typing import Any
 
 from dataflow import jsonio
 from dataflow.clock import iso, utc_now
-from dataflow.store import LOCAL_SITE, AlreadyRunning, FlowExists, StoredFlow, StoreError, Unchanged
+from dataflow.store import LOCAL_SITE, AlreadyRunning, FlowExists, StoredFlow, StoreError, Unchanged, flow_content
 from dataflow.store.migrations import MIGRATIONS
 from dataflow.store.sqlite_rows import flow as _flow
 from dataflow.store.sqlite_rows import job as _job
@@ -25,13 +26,6 @@ from dataflow.store.sqlite_rows import scheduling as _scheduling
 from dataflow.store.sqlite_rows import scheduling_content as _scheduling_content
 from dataflow.store.sqlite_search import SearchMixin
 from dataflow.store.sqlite_sites import SitesMixin
-
-SERVER_FIELDS = ("id", "version", "status", "lastRuntime", "createTime", "updateTime", "apiKey", "siteId")
-
-
-def flow_content(document: dict[str, Any]) -> dict[str, Any]:
-    """What a dataflow's version is made of: the document without the fields the server manages."""
-    return {k: v for k, v in document.items() if k not in SERVER_FIELDS}
 
 
 def _site_clause(site: str | None) -> tuple[str, tuple[Any, ...]]:
@@ -41,6 +35,8 @@ def _site_clause(site: str | None) -> tuple[str, tuple[Any, ...]]:
 class SQLiteStore(SitesMixin, SearchMixin):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # it holds the sites' secrets: readable by its owner only (SQLite's -wal follows)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.path = path
         self._local = threading.local()
         self._migrate()

@@ -31,15 +31,8 @@ class SearchMixin:
         order_by: list[tuple[str, bool]] | None = None,
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        if table not in _TABLES:
-            raise StoreError(f"unknown table '{table}'; known: {', '.join(_TABLES)}")
+        sql, args = _where("SELECT *", table, site, equals)
         columns = SEARCH_COLUMNS[table]
-        sql_table, status_clause = _TABLES[table]
-        sql = f"SELECT * FROM {sql_table} WHERE site = ?{status_clause}"
-        args: list[Any] = [site]
-        for field, value in (equals or {}).items():
-            sql += f" AND {_column(columns, field)} = ?"
-            args.append(value)
         if order_by:
             sql += " ORDER BY " + ", ".join(f"{_column(columns, f)} {'DESC' if d else 'ASC'}" for f, d in order_by)
         if limit is not None:
@@ -47,6 +40,23 @@ class SearchMixin:
             args.append(limit)
         rows = self._connection().execute(sql, args).fetchall()
         return [_document(table, row) for row in rows]
+
+    def count(self, table: str, site: str, equals: dict[str, Any] | None = None) -> int:
+        sql, args = _where("SELECT COUNT(*)", table, site, equals)
+        return int(self._connection().execute(sql, args).fetchone()[0])
+
+
+def _where(select: str, table: str, site: str, equals: dict[str, Any] | None) -> tuple[str, list[Any]]:
+    if table not in _TABLES:
+        raise StoreError(f"unknown table '{table}'; known: {', '.join(_TABLES)}")
+    columns = SEARCH_COLUMNS[table]
+    sql_table, status_clause = _TABLES[table]
+    sql = f"{select} FROM {sql_table} WHERE site = ?{status_clause}"
+    args: list[Any] = [site]
+    for field, value in (equals or {}).items():
+        sql += f" AND {_column(columns, field)} = ?"
+        args.append(value)
+    return sql, args
 
 
 def _column(columns: dict[str, str], field: str) -> str:
