@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 
 from dataflow.clock import iso, utc_now
 from dataflow.runtime.home import dataflow_home
@@ -41,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
         log("no site yet: add one with `dataflow site add NAME` to sign in")
     if args.no_scheduler:
         log("scheduler off: run `dataflow scheduler` beside this server to run schedulings")
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        # uvicorn shuts down gracefully on these, then re-raises them to the previous handler: let that be a no-op
+        # so the command ends with "server stopped" and exit code 0
+        signal.signal(stop_signal, lambda signum, frame: None)
     server.run(sockets=[sock])
     log("server stopped")
     return 0

@@ -301,10 +301,11 @@ class SQLiteStore(SitesMixin, SearchMixin):
     def finish_job(self, status: dict[str, Any]) -> None:
         with self._transaction() as db:
             db.execute(
-                "UPDATE jobs SET status = ?, end_time = ?, update_time = ?, error_file = ?, work_dir = ?, document = ?,"
-                " progress = NULL WHERE id = ?",
+                "UPDATE jobs SET status = ?, start_time = COALESCE(?, start_time), end_time = ?, update_time = ?,"
+                " error_file = ?, work_dir = ?, document = ?, progress = NULL WHERE id = ?",
                 (
                     status["status"],
+                    status.get("startTime"),
                     status["endTime"],
                     status["endTime"],
                     status.get("errorFile"),
