@@ -173,6 +173,9 @@ class JobService:
             "schedulingId": (request.scheduling or {}).get("id"),
             "startTime": iso(self.clock()),
             "attemptNumber": request.attempt_number,
+            "limit": request.limit,
+            "logLevel": request.log_level,
+            "fullExtract": request.full_extract,
             "owner": self.owner,
             "workDir": str(self.work_root / job_id),
         }

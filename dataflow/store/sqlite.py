@@ -272,7 +272,7 @@ class SQLiteStore(SitesMixin, SearchMixin):
             with self._transaction() as db:
                 db.execute(
                     "INSERT INTO jobs (id, site, dataflow_id, dataflow_name, scheduling_id, status, start_time,"
-                    " update_time, attempt_number, owner, work_dir) VALUES (?,?,?,?,?,'running',?,?,?,?,?)",
+                    " update_time, attempt_number, owner, work_dir, document) VALUES (?,?,?,?,?,'running',?,?,?,?,?,?)",
                     (
                         job["id"],
                         job.get("apiKey") or LOCAL_SITE,
@@ -284,6 +284,7 @@ class SQLiteStore(SitesMixin, SearchMixin):
                         job["attemptNumber"],
                         job["owner"],
                         job.get("workDir"),
+                        jsonio.dumps({k: v for k, v in job.items() if k not in ("apiKey", "owner")}),
                     ),
                 )
         except sqlite3.IntegrityError as clash:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
+from dataflow.component import Record, RecordStep
 from dataflow.server.context import ServerContext
 from dataflow.server.running import BackgroundServer, build_context
 from tests.ops.conftest import FailWhen, Gate, ops_registry
@@ -17,6 +19,26 @@ from tests.server.client import IdxClient
 
 SITE_A = {"apiKey": "3_siteA", "userKey": "userA", "secret": "c2VjcmV0LW9mLXNpdGUtQQ=="}
 SITE_B = {"apiKey": "3_siteB", "userKey": "userB", "secret": "c2VjcmV0LW9mLXNpdGUtQg=="}
+
+
+class Slow(RecordStep):
+    """Takes ``seconds`` per batch: a job that runs long enough to watch its counters move."""
+
+    type: ClassVar[str] = "test.slow"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"seconds": {"type": "number", "default": 0.2}},
+    }
+
+    def process_batch(self, items: list[Record]) -> list[Record]:
+        time.sleep(self.params["seconds"])
+        self.context.job.check_cancelled()
+        return items
+
+
+def server_registry():
+    return ops_registry().extended({"test.slow": Slow})
 
 
 @dataclass
@@ -41,7 +63,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     Gate.entered.clear()
     FailWhen.failing.clear()
     home = tmp_path / "home"
-    ctx = build_context(home, registry=ops_registry(), environ={}, log=lambda line: None)
+    ctx = build_context(home, registry=server_registry(), environ={}, log=lambda line: None)
     add_sites(ctx)
     with BackgroundServer(ctx, poll_seconds=0.1) as server:
         yield Served(server.url, ctx, home)
@@ -102,6 +124,20 @@ def with_sftp_branch(flow: dict[str, Any], password: str = "s3cret-pass") -> dic
         }
     )
     return {**flow, "steps": steps}
+
+
+def slow_flow(name: str = "slow", batches: int = 12, seconds: float = 0.25) -> dict[str, Any]:
+    """A flow that reads ``batches`` batches of 2 records, each taking ``seconds`` in the middle step."""
+    records = [{"n": n} for n in range(2 * batches)]
+    return {
+        "name": name,
+        "description": "source > slow > sink",
+        "steps": [
+            {"id": "src", "type": "test.source", "params": {"records": records, "batchSize": 2}, "next": ["slow"]},
+            {"id": "slow", "type": "test.slow", "params": {"seconds": seconds}, "next": ["sink"]},
+            {"id": "sink", "type": "test.collect", "params": {"name": name}},
+        ],
+    }
 
 
 def gated_flow(name: str = "gated") -> dict[str, Any]:

@@ -143,7 +143,8 @@ async def _editor_page(
         published, draft = views.versions(ctx, session.site, flow_id) if flow_id else (None, None)
         watermark = ctx.store.get_watermark(flow_id) if flow_id else None
         ids = editor.step_ids(checked.document)
-        chosen = step if step in ids else (ids[0] if ids else None)
+        flagged = [d.step_id for d in checked.findings if d.step_id in ids]
+        chosen = step if step in ids else (flagged or ids or [None])[0]
         chosen_step = editor.step_of(checked.document, chosen)
         return {
             "flow_id": flow_id,

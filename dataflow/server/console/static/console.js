@@ -50,6 +50,10 @@ function setupEditor() {
     if (select) select.addEventListener('change', () => params.requestSubmit());
   }
   render();
+  if (marked.size) {  // show the first problem without stealing the focus
+    const lineHeight = parseFloat(getComputedStyle(text).lineHeight) || 18;
+    text.scrollTop = Math.max(0, (Math.min(...marked) - 4) * lineHeight);
+  }
 }
 
 function goTo(text, line, column) {
