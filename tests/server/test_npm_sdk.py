@@ -5,15 +5,13 @@ cursor, delete — signing every request itself (HMAC-SHA1, milliseconds timesta
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
-from tests.sandbox.test_npm_sdk import NPM_DIR, _node
+from tests.sandbox.test_npm_sdk import run_driver
 from tests.server.conftest import SITE_A, Served, file_flow, with_sftp_branch
 
 
 def test_the_node_sdk_manages_flows_and_schedulings_unchanged(served: Served, tmp_path: Path) -> None:
-    node = _node()
     flows = tmp_path / "flows.json"
     flows.write_text(
         json.dumps(
@@ -23,15 +21,7 @@ def test_the_node_sdk_manages_flows_and_schedulings_unchanged(served: Served, tm
             }
         )
     )
-    completed = subprocess.run(
-        [node, "idx-driver.js", served.url, SITE_A["apiKey"], SITE_A["userKey"], SITE_A["secret"], str(flows)],
-        cwd=NPM_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    result = json.loads(completed.stdout)
+    result = run_driver("idx-driver.js", served.url, SITE_A["apiKey"], SITE_A["userKey"], SITE_A["secret"], str(flows))
     assert result["maskedPassword"] == "********"
     assert (result["setVersion"], result["redundantCode"]) == (2, 403200)
     secret_flow = served.ctx.store.get_flow(result["secretFlowId"], site=SITE_A["apiKey"])

@@ -3,55 +3,19 @@
 //   node idx-driver.js <url> <apiKey> <userKey> <secret> <flows.json>
 //
 // flows.json holds {"runnable": <a flow that runs on local files>, "withSecret": <a flow with a password>}.
-// The SDK builds and signs every request for https://idx.us1.gigya.com/<method>; the transport below only carries
-// the signed form to the server on loopback (the same hook the Gigya sandbox check uses). Prints one JSON object.
+// The SDK builds and signs every request for https://idx.us1.gigya.com/<method>; the transport only carries
+// the signed form to the server on loopback (transport.js, shared with the sandbox check). Prints one JSON object.
 'use strict';
 
 const fs = require('fs');
-const http = require('http');
 const { Gigya } = require('gigya');
+const { loopbackTransport } = require('./transport');
 
 const [url, apiKey, userKey, secret, flowsPath] = process.argv.slice(2);
 const flows = JSON.parse(fs.readFileSync(flowsPath, 'utf8'));
-const target = new URL(url);
 const sent = [];
+const transport = loopbackTransport(url, sent);
 const ENVELOPE = ['callId', 'errorCode', 'apiVersion', 'statusCode', 'statusReason', 'time'];
-
-function transport(endpoint, host, params, headers) {
-  sent.push({ endpoint, host, keys: Object.keys(params).sort() });
-  const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) form.append(key, String(value));
-  const body = form.toString();
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        hostname: target.hostname,
-        port: target.port,
-        path: `/${endpoint}`,
-        method: 'POST',
-        headers: {
-          ...headers,
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'Content-Length': Buffer.byteLength(body),
-          'X-Gigya-Host': host,
-        },
-      },
-      (response) => {
-        const chunks = [];
-        response.on('data', (chunk) => chunks.push(chunk));
-        response.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
 
 async function errorCodeOf(promise) {
   try {
