@@ -73,7 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     steps = commands.add_parser("steps", help="list the registered components and their params")
     steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
     steps.add_argument("--json", action="store_true")
-    from dataflow.cli import docs_command, flows_command, init_command, jobs_command, schedule_command, test_command
+    from dataflow.cli import (
+        docs_command,
+        flows_command,
+        init_command,
+        jobs_command,
+        schedule_command,
+        serve_command,
+        site_command,
+        test_command,
+    )
 
     test_command.add_parser(commands)
     docs_command.add_parsers(commands)
@@ -81,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     flows_command.add_parser(commands)
     jobs_command.add_parser(commands)
     schedule_command.add_parser(commands)
+    serve_command.add_parser(commands)
+    site_command.add_parser(commands)
     return parser
 
 
@@ -94,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         jobs_command,
         run_command,
         schedule_command,
+        serve_command,
+        site_command,
         test_command,
     )
 
@@ -111,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "test": test_command.run,
         "docs": docs_command.docs,
         "schema": docs_command.schema,
+        "serve": serve_command.run,
+        "site": site_command.run,
     }
     try:
         return handlers[args.command](args)
