@@ -1,4 +1,5 @@
-"""The state store: named dataflows (published and draft, versioned), schedulings, jobs and watermarks.
+"""The state store: named dataflows (published and draft, versioned), schedulings, jobs, watermarks and the
+connector state (facts a connector remembers about its destination between jobs).
 
 One small interface (``Store``) with an embedded SQLite default under ``DATAFLOW_HOME``; a server database can
 replace it by implementing the same methods.
@@ -70,6 +71,10 @@ class Store(Protocol):
     # watermarks
     def get_watermark(self, dataflow_id: str) -> datetime | None: ...
     def set_watermark(self, dataflow_id: str, last_runtime: str, job_id: str) -> None: ...
+
+    # connector state (dataflow.runtime.state): JSON values a connector keeps about its destination
+    def get_state(self, scope: str, keys: list[str]) -> dict[str, Any]: ...
+    def put_state(self, scope: str, items: dict[str, Any]) -> None: ...
 
 
 def open_store(home: Path) -> Store:

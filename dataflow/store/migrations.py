@@ -54,4 +54,14 @@ MIGRATIONS: tuple[str, ...] = (
         job_id TEXT NOT NULL
     );
     """,
+    # 2: connector state (dataflow.runtime.state): JSON values under a scope the connector names
+    """
+    CREATE TABLE connector_state (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+    );
+    """,
 )
