@@ -18,15 +18,12 @@ Dates go to Silverpop as GMT ``DATE_START``/``DATE_END`` (``EVENT_DATE_*`` for e
 from __future__ import annotations
 
 import csv
-import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 from dataflow.component import ParamProblem, Reader, Record
-from dataflow.errors import FatalError
 from steps.silverpop import ops
 from steps.silverpop.base import SilverpopStep
-from steps.silverpop.files import DOWNLOAD
 from steps.silverpop.settings import check_id
 from steps.silverpop.values import names
 
@@ -66,22 +63,8 @@ class ReadSilverpop(SilverpopStep, Reader):
         )
 
     def _export(self, submit: Submit, what: str) -> Iterator[list[Record]]:
-        started = time.perf_counter()
-        file_name = ""
-
-        def start() -> int:
-            nonlocal file_name
-            job_id, file_name = submit()
-            return job_id
-
-        self.run_job(start, what)
-        self.timings["export"] = time.perf_counter() - started
-        local = self.context.new_file_path(file_name or "export.csv")
-        started = time.perf_counter()
-        if self.files.download(file_name, local) is None:
-            raise FatalError(f"the export job completed but download/{file_name} is not on {self.files.where}")
-        self.files.remove(DOWNLOAD, file_name)
-        self.timings["download"] = time.perf_counter() - started
+        local = self.export_file(submit, what)
+        file_name = local.name
         count = 0
         with open(local, encoding="utf-8-sig", newline="") as handle:
             rows = csv.reader(handle)

@@ -31,7 +31,7 @@ from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
 from steps.silverpop import mapfile, ops, optout_guard
 from steps.silverpop.base import SilverpopStep
-from steps.silverpop.files import DOWNLOAD, UPLOAD
+from steps.silverpop.files import UPLOAD
 from steps.silverpop.prepare import Prepared, plan_columns, source_rows, split_prepared, write_prepared
 from steps.silverpop.results import ImportResult, Rejected
 from steps.silverpop.settings import check_id
@@ -170,30 +170,15 @@ class WriteSilverpop(SilverpopStep, Component):
 
     def _load_opt_outs(self, uid_column: str) -> dict[str, Any]:
         started = time.perf_counter()
-        try:
-            return self._export_opt_outs(uid_column)
-        finally:
-            self._add_timing("opt-outs", started)
-
-    def _export_opt_outs(self, uid_column: str) -> dict[str, Any]:
         now = self.context.job.now
         since = optout_guard.window_start(now, float(self.params.get("optOutLookbackDays", 30)))
-        file_name = ""
-
-        def submit() -> int:
-            nonlocal file_name
-            job_id, file_name = ops.raw_recipient_data_export(
-                self.client, [self._list_id], ["OPTOUTS"], [uid_column], since, now
-            )
-            return job_id
-
-        self.run_job(submit, f"RawRecipientDataExport of opt-outs in {self._list_id} since {ops.request_date(since)}")
-        local = self.context.new_file_path(file_name or "optouts.csv")
-        if self.files.download(file_name, local) is None:
-            raise FatalError(f"the opt-out export completed but download/{file_name} is not on {self.files.where}")
-        self.files.remove(DOWNLOAD, file_name)
+        local = self.export_file(
+            lambda: ops.raw_recipient_data_export(self.client, [self._list_id], ["OPTOUTS"], [uid_column], since, now),
+            f"RawRecipientDataExport of opt-outs in {self._list_id} since {ops.request_date(since)}",
+        )
         found = optout_guard.latest_opt_outs(local, uid_column)
         self.context.info(f"{len(found):,} contact(s) opted out in {self._list_id} since {ops.request_date(since)}")
+        self._add_timing("opt-outs", started)
         return found
 
     def _settle(
