@@ -21,6 +21,7 @@ from dataflow.clock import Clock, iso, utc_now
 from dataflow.errors import FlowInvalid
 from dataflow.registry import Registry
 from dataflow.runtime.runner import Runner, RunOptions, dataflow_id
+from dataflow.runtime.state import StoreState
 from dataflow.scheduling import first_run_delta_start
 from dataflow.settings import Settings
 from dataflow.store import LOCAL_SITE, AlreadyRunning, Store
@@ -132,6 +133,7 @@ class JobService:
             environ=self.environ,
             on_progress=request.on_progress,
             cancel_event=request.cancel_event,
+            state=StoreState(self.store),
         )
         runner = Runner(target.validated, options)
         options.job_id = runner_job_id = os.urandom(16).hex()
@@ -156,6 +158,9 @@ class JobService:
             watcher.join()
         if request.scheduling:
             status["schedulingId"] = request.scheduling.get("id")
+        # IdentitySync's job status names the scheduling's frequency; a run by hand is a one-time run
+        status["frequencyType"] = (request.scheduling or {}).get("frequencyType") or "once"
+        status["frequencyInterval"] = (request.scheduling or {}).get("frequencyInterval")
         self.store.finish_job(status)
         if status["status"] == "succeeded" and request.limit is None:
             # a run capped by a limit (a console test run) read only part of the window: the watermark stays,

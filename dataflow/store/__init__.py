@@ -1,4 +1,5 @@
-"""The state store: named dataflows (published and draft, versioned), schedulings, jobs, watermarks and sites.
+"""The state store: named dataflows (published and draft, versioned), schedulings, jobs, watermarks, sites and
+the connector state (facts a connector remembers about its destination between jobs).
 
 One small interface (``Store``) with an embedded SQLite default under ``DATAFLOW_HOME``; a server database can
 replace it by implementing the same methods.
@@ -198,6 +199,10 @@ class Store(Protocol):
     def count(self, table: str, site: str, equals: dict[str, Any] | None = None) -> int:
         """How many rows ``search`` would return without a limit."""
         ...
+
+    # connector state (dataflow.runtime.state): JSON values a connector keeps about its destination
+    def get_state(self, scope: str, keys: list[str]) -> dict[str, Any]: ...
+    def put_state(self, scope: str, items: dict[str, Any]) -> None: ...
 
 
 def open_store(home: Path) -> Store:

@@ -114,4 +114,14 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE jobs SET update_time = COALESCE(end_time, start_time);
     CREATE INDEX jobs_by_site ON jobs (site, start_time);
     """,
+    # 3: connector state (dataflow.runtime.state): JSON values under a scope the connector names
+    """
+    CREATE TABLE connector_state (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+    );
+    """,
 )

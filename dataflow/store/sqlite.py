@@ -393,6 +393,31 @@ class SQLiteStore(SitesMixin, SearchMixin):
                 (dataflow_id, last_runtime, job_id),
             )
 
+    # connector state ------------------------------------------------------------------------------------------
+    def get_state(self, scope: str, keys: list[str]) -> dict[str, Any]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = (
+            self._connection()
+            .execute(f"SELECT key, value FROM connector_state WHERE scope = ? AND key IN ({marks})", (scope, *keys))
+            .fetchall()
+        )
+        return {row["key"]: jsonio.loads(row["value"]) for row in rows}
+
+    def put_state(self, scope: str, items: dict[str, Any]) -> None:
+        now = iso(utc_now())
+        with self._transaction() as db:
+            for key, value in items.items():
+                if value is None:
+                    db.execute("DELETE FROM connector_state WHERE scope = ? AND key = ?", (scope, key))
+                    continue
+                db.execute(
+                    "INSERT INTO connector_state (scope, key, value, updated) VALUES (?,?,?,?)"
+                    " ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                    (scope, key, jsonio.dumps(value), now),
+                )
+
 
 def _flow_name(document: dict[str, Any]) -> str:
     name = document.get("name")
