@@ -65,9 +65,9 @@ class ServerProcess:
         if process is None:
             return
         if process.poll() is None:
-            process.terminate()
+            process.terminate()  # a stand-in's state is scratch: a short grace period, then it is killed
             try:
-                process.wait(10)
+                process.wait(0.5)  # open keep-alive connections hold a graceful exit back
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(5)

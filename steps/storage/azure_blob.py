@@ -200,8 +200,8 @@ class WriteAzureBlob(_AzureStep, StoreWriter):
 
     def put(self, file: FileRef, name: str) -> tuple[str, int]:
         blob_name = self.prefix + name
-        blob = self.container.get_blob_client(blob_name)
         try:
+            blob = self.blob_client(blob_name)
             if file.size <= self.part_size:
                 send = lambda: blob.upload_blob(file.path.read_bytes(), overwrite=True)  # noqa: E731  (small)
                 self.retrying.call(f"uploading {blob_name}", send)
@@ -209,7 +209,10 @@ class WriteAzureBlob(_AzureStep, StoreWriter):
                 self._put_blocks(blob, file.path, blob_name)
         except HttpResponseError as problem:
             raise self.refused(problem, f"writing {blob_name}") from None
-        return f"{self.container_name}/{blob_name}", file.size
+        return f"{blob.container_name}/{blob.blob_name}", file.size
+
+    def blob_client(self, blob_name: str) -> Any:
+        return self.container.get_blob_client(blob_name)
 
     def _put_blocks(self, blob: Any, path: Path, blob_name: str) -> None:
         upload = secrets.token_hex(8)  # ids of this upload only: a concurrent writer's blocks never mix in

@@ -95,8 +95,16 @@ class AzureStandIn:
         container = self.container()
         if sample_file is not None:
             self.put(container, f"{example.get('blobPrefix', '')}sample.csv", sample_file.encode())
-        found = {key: value for key, value in example.items() if key != "sasToken"}
-        return {**found, **self.params(container)}
+        if "sasUrl" in example:  # a SAS of this server instead of the documented one
+            return {**example, **FAST, "sasUrl": self.sas_url(container)}
+        if "sasToken" in example:
+            params = {**example, **self.params(container), "sasToken": self.server.sas_token(container)}
+            params.pop("accountKey")
+            return params
+        return {**example, **self.params(container)}
+
+    def sas_url(self, container: str, permission: str = "racwdl") -> str:
+        return f"{self.server.endpoint}/{container}?{self.server.sas_token(container, permission)}"
 
 
 class FtpStandIn:
