@@ -17,11 +17,16 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
+
+STORES = ("s3", "azure", "ftp", "ftps")
 
 
 def serve(args: argparse.Namespace) -> int:
     if args.service == "gigya":
         return _serve_gigya(args)
+    if args.service in STORES:
+        return _serve_store(args.service)
     if args.service == "all":
         return _serve_all(args)
     try:  # the Silverpop sandbox lives in its own package and brings its own serve()
@@ -69,6 +74,37 @@ def _serve_gigya(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_store(service: str) -> int:
+    """A file-store stand-in (moto's S3, azurite, pyftpdlib) on a free port: one JSON line, then until a signal."""
+    from sandbox.storage import AzuriteServer, FtpServer, S3Server, ServerUnavailable
+
+    try:
+        if service == "s3":
+            server: Any = S3Server().start()
+        elif service == "azure":
+            server = AzuriteServer().start()
+        else:
+            server = FtpServer(tls=service == "ftps").start()
+    except ServerUnavailable as missing:
+        print(f"dataflow sandbox {service}: {missing}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        print(json.dumps(server.info()), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
 def _serve_all(args: argparse.Namespace) -> int:
     """Both sandboxes in one process, on free ports: one JSON line each (Gigya first), until a signal."""
     from sandbox.gigya import GigyaSandbox
@@ -101,7 +137,7 @@ def _serve_all(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.cli", description=__doc__)
-    parser.add_argument("service", choices=("gigya", "silverpop", "all"))
+    parser.add_argument("service", choices=("gigya", "silverpop", "all", *STORES))
     parser.add_argument("--sftp-port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)

@@ -58,7 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     _variables_options(graph)
 
     sandbox = commands.add_parser("sandbox", help="run a local stand-in for an external service (foreground)")
-    sandbox.add_argument("service", choices=("gigya", "silverpop", "all"), help="all: both, on free ports")
+    sandbox.add_argument(
+        "service",
+        choices=("gigya", "silverpop", "all", "s3", "azure", "ftp", "ftps"),
+        help="all: Gigya and Silverpop, on free ports; s3, azure, ftp, ftps: a file store's stand-in",
+    )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
     sandbox.add_argument("--sftp-port", type=int, default=0, help="SFTP port (silverpop); 0 picks a free one")

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from dataflow.cli.sandbox_storage import Stores, start_stores
 from dataflow.resources import flows_dir
 
 DEMO_ACCOUNTS = 1000
@@ -32,10 +33,11 @@ class Demo:
     variables: dict[str, Any]
     gigya: Any
     silverpop: Any
+    stores: Stores = field(default_factory=Stores)
 
     def summary(self) -> list[str]:
-        """What the Silverpop sandbox holds after the run, one line per database and table."""
-        lines = []
+        """What the Silverpop sandbox (and any file store started) holds after the run, one line per item."""
+        lines = self.stores.summary()
         for name, list_id in self.silverpop.lists.items():
             lines.append(
                 f"Silverpop database '{name}' ({list_id}) now holds {len(self.silverpop.contacts(list_id))} contacts"
@@ -53,7 +55,10 @@ def example_config() -> dict[str, Any]:
 
 
 @contextmanager
-def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo]:
+def demo_services(
+    accounts: int = DEMO_ACCOUNTS, seed: int = 1, steps: list[dict[str, Any]] | None = None
+) -> Iterator[Demo]:
+    """The sandboxes with demo data; ``steps`` (the flow's) say which file stores to start too."""
     from sandbox.gigya import GigyaSandbox
     from sandbox.silverpop import SilverpopConfig, SilverpopSandbox
     from sandbox.silverpop.seed import INTEGRATION_DATABASES
@@ -65,7 +70,9 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
         GigyaSandbox(accounts=accounts, seed=seed) as gigya,
         SilverpopSandbox(config, tick_s=0.05) as silverpop,
         tempfile.TemporaryDirectory(prefix="dataflow-sandbox-") as scratch,
+        ExitStack() as stack,
     ):
+        stores = start_stores(steps or [], stack, gigya)
         known_hosts = Path(scratch) / "known_hosts"
         known_hosts.write_text(f"[{silverpop.host}]:{silverpop.sftp_port} {silverpop.sftp_host_key}\n")
         environ = {
@@ -76,6 +83,7 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
             "SILVERPOP_CLIENT_SECRET": silverpop.config.client_secret,
             "SILVERPOP_REFRESH_TOKEN": silverpop.config.refresh_token,
             "DATAFLOW_SFTP_KNOWN_HOSTS": str(known_hosts),
+            **stores.environ,
         }
         tables = silverpop.tables
         variables = {
@@ -86,9 +94,10 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
             "favoritesTableId": tables["Favorites"],
             "gmTableId": tables["GM"],
             "signalsTableId": tables["Signals"],
+            **stores.variables,
         }
         seed_contacts(gigya, silverpop, variables["listId"])
-        yield Demo(environ, variables, gigya, silverpop)
+        yield Demo(environ, variables, gigya, silverpop, stores)
 
 
 def seed_contacts(gigya: Any, silverpop: Any, list_id: int) -> None:

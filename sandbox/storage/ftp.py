@@ -104,7 +104,10 @@ class FtpServer:
 
     def start(self) -> FtpServer:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"timeout": 0.2}, name="ftp-sandbox", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"timeout": 0.2, "handle_exit": False},  # no signal handlers or log set-up: it runs in a thread
+            name="ftp-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self
