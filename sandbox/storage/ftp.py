@@ -18,7 +18,9 @@ from typing import Any
 
 from sandbox.storage.process import ServerUnavailable
 
-logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # its per-command log lines would flood test output
+# pyftpdlib logs every command at INFO and sets up stderr logging when nothing handles its logger: quiet both.
+logging.getLogger("pyftpdlib").addHandler(logging.NullHandler())
+logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
 
 PERMISSIONS = {"writer": "elradfmwMT", "reader": "elr"}
 

@@ -195,7 +195,7 @@ class WriteAzureBlob(_AzureStep, StoreWriter):
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
-        self.part_size = max(1, int(params.get("partSizeMb") or 8)) * MEGABYTE
+        self.part_size = max(1, int(params.get("partSizeMb") or 16)) * MEGABYTE
         self.concurrency = max(1, int(params.get("maxConnections") or 4))
 
     def put(self, file: FileRef, name: str) -> tuple[str, int]:
