@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
@@ -56,22 +56,8 @@ def _serve_gigya(args: argparse.Namespace) -> int:
     except OSError as problem:
         print(f"dataflow sandbox: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 1
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        line = {"service": "gigya", "url": sandbox.url, **sandbox.config.credentials()}
-        print(json.dumps(line), flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sandbox.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
+    line = {"service": "gigya", "url": sandbox.url, **sandbox.config.credentials()}
+    return _serve_until_signalled([line], sandbox.stop)
 
 
 def _serve_store(service: str) -> int:
@@ -88,21 +74,7 @@ def _serve_store(service: str) -> int:
     except ServerUnavailable as missing:
         print(f"dataflow sandbox {service}: {missing}", file=sys.stderr)
         return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        print(json.dumps(server.info()), flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
+    return _serve_until_signalled([server.info()], server.stop)
 
 
 def _serve_all(args: argparse.Namespace) -> int:
@@ -116,6 +88,17 @@ def _serve_all(args: argparse.Namespace) -> int:
     ).start()
     silverpop = SilverpopSandbox(config_from_args(args), host=args.host, port=0, sftp_port=0)
     silverpop.start()
+    lines = [{"service": "gigya", "url": gigya.url, **gigya.config.credentials()}, silverpop.info()]
+
+    def stop_both() -> None:
+        silverpop.stop()
+        gigya.stop()
+
+    return _serve_until_signalled(lines, stop_both)
+
+
+def _serve_until_signalled(lines: list[dict[str, Any]], stop_servers: Callable[[], None]) -> int:
+    """Print one JSON line per running service, then wait for SIGINT or SIGTERM and stop the servers."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -123,13 +106,12 @@ def _serve_all(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        print(json.dumps({"service": "gigya", "url": gigya.url, **gigya.config.credentials()}), flush=True)
-        print(json.dumps(silverpop.info()), flush=True)
+        for line in lines:
+            print(json.dumps(line), flush=True)
         while not stop.wait(0.5):
             pass
     finally:
-        silverpop.stop()
-        gigya.stop()
+        stop_servers()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

@@ -7,9 +7,12 @@ output so the child never blocks on a full pipe, and stops the child (and only i
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import signal
 import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -39,6 +42,7 @@ class ServerProcess:
                 stdin=subprocess.DEVNULL,
                 env=self.environ,
                 text=True,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         except OSError as problem:
             raise ServerUnavailable(f"cannot start {self.name} ({self.command[0]}): {problem.strerror}") from None
@@ -73,3 +77,9 @@ class ServerProcess:
                 process.wait(5)
         if self._drain is not None:
             self._drain.join(5)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to end it when its parent dies, so that a test run killed hard never
+    leaves a stand-in server running (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)

@@ -32,11 +32,11 @@ from azure.core.exceptions import (
 )
 from azure.storage.blob import BlobBlock, BlobPrefix, BlobServiceClient, ContainerClient
 
-from dataflow.component import Component, ParamProblem
+from dataflow.component import ParamProblem
 from dataflow.errors import FatalError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.storage.remote import RemoteFile, StoreReader, StoreWriter, Vanished, check_regex
+from steps.storage.remote import RemoteFile, StoreReader, StoreStep, StoreWriter, Vanished, check_regex
 from steps.storage.transfer import Retrying, download_resuming, upload_parts
 
 MEGABYTE = 1 << 20
@@ -69,7 +69,7 @@ def client_options(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class _AzureStep(Component):
+class _AzureStep(StoreStep):
     """What the reader and the writers share: the container client and the translation of Azure's refusals."""
 
     needs_service: ClassVar[str] = "azure"
@@ -88,8 +88,7 @@ class _AzureStep(Component):
         super().__init__(params, context)
         context.job.redactor.add(params.get("accountKey"), params.get("sasToken"))
         self.prefix = str(params.get("blobPrefix") or "")
-        self.retrying = Retrying.for_step(params, self.where, transient, cancel=context.job.cancel_event, log=self._log)
-        self._container: ContainerClient | None = None
+        self.retrying = Retrying.for_step(params, self.where, transient, cancel=context.job.cancel_event, log=self.log)
 
     @property
     def container_name(self) -> str:
@@ -115,9 +114,9 @@ class _AzureStep(Component):
 
     @property
     def container(self) -> ContainerClient:
-        if self._container is None:
-            self._container = self.open_container()
-        return self._container
+        if self._connection is None:
+            self._connection = self.open_container()
+        return self._connection
 
     def refused(self, problem: HttpResponseError, doing: str) -> FatalError:
         """Azure's answer as a job failure that says what to fix."""
@@ -137,14 +136,6 @@ class _AzureStep(Component):
             )
         reason = (problem.reason or str(problem)).split("\n")[0]
         return FatalError(f"Azure refused {doing} in {self.where}: {code or status} {reason}".strip())
-
-    def close(self) -> None:
-        if self._container is not None:
-            self._container.close()
-            self._container = None
-
-    def _log(self, level: str, message: str) -> None:
-        self.context.job.trace.log(level, message, self.context.step_id)
 
 
 class ReadAzureBlob(_AzureStep, StoreReader):

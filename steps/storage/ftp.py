@@ -15,23 +15,18 @@ import ftplib
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dataflow.component import Component
 from dataflow.errors import FatalError, RecordError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
 from steps.storage.ftp_session import FtpEndpoint, FtpSession, join, transient
-from steps.storage.remote import RemoteFile, StoreReader, StoreWriter, check_regex
+from steps.storage.remote import RemoteFile, StoreReader, StoreStep, StoreWriter
 from steps.storage.transfer import Retrying
 
 
-class _FtpStep(Component):
+class _FtpStep(StoreStep):
     """What the reader and the writer share: the lazily opened session and closing it."""
 
     needs_service: ClassVar[str] = "ftp"
-
-    @classmethod
-    def check_params(cls, params: dict[str, Any]) -> Any:
-        yield from check_regex(params)
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
@@ -47,28 +42,19 @@ class _FtpStep(Component):
             passive=bool(params.get("passive", True)),
             timeout=float(params.get("timeout") or 60),
         )
-        self._session: FtpSession | None = None
 
     @property
     def session(self) -> FtpSession:
-        if self._session is None:
+        if self._connection is None:
             retrying = Retrying.for_step(
-                self.params, self.endpoint.where, transient, cancel=self.context.job.cancel_event, log=self._log
+                self.params, self.endpoint.where, transient, cancel=self.context.job.cancel_event, log=self.log
             )
-            self._session = FtpSession(self.endpoint, retrying)
-        return self._session
+            self._connection = FtpSession(self.endpoint, retrying)
+        return self._connection
 
     @property
     def where(self) -> str:
         return f"{self.directory} on {self.endpoint.where}"
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
-    def _log(self, level: str, message: str) -> None:
-        self.context.job.trace.log(level, message, self.context.step_id)
 
 
 class ReadFtp(_FtpStep, StoreReader):

@@ -29,7 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dataflow.component import FileStep, ParamProblem, Reader
+from dataflow.component import Component, FileStep, ParamProblem, Reader
 from dataflow.errors import FatalError, RecordError
 from dataflow.files import FileRef
 from dataflow.runtime.context import JobContext
@@ -102,6 +102,25 @@ class FileSelection:
     def describe(self, selected: int, listed: int, where: str) -> str:
         window = f", changed since {self.since:%Y-%m-%d %H:%M:%S} UTC" if self.since is not None else ""
         return f"{selected} of {listed} file(s) in {where} match {self.pattern.pattern!r}{window}"
+
+
+class StoreStep(Component):
+    """What every store's reader and writer share: a connection (session, client) opened on first use and
+    closed once, ``fileNameRegex`` checked at load time, and trace lines under the step's id."""
+
+    _connection: Any = None
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> Iterable[ParamProblem]:
+        return check_regex(params)
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def log(self, level: str, message: str) -> None:
+        self.context.job.trace.log(level, message, self.context.step_id)
 
 
 class Vanished(Exception):

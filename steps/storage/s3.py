@@ -32,11 +32,10 @@ from botocore.exceptions import (
 )
 from urllib3.exceptions import HTTPError as Urllib3Error
 
-from dataflow.component import Component
 from dataflow.errors import FatalError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.storage.remote import RemoteFile, StoreReader, StoreWriter, Vanished, aborting, check_regex
+from steps.storage.remote import RemoteFile, StoreReader, StoreStep, StoreWriter, Vanished, aborting
 from steps.storage.transfer import Retrying, download_resuming, upload_parts
 
 CHUNK = 1 << 20
@@ -72,14 +71,10 @@ def transient(problem: BaseException) -> str | None:
     return None
 
 
-class _S3Step(Component):
+class _S3Step(StoreStep):
     """What the reader and the writer share: the client, its endpoint and the translation of S3's refusals."""
 
     needs_service: ClassVar[str] = "s3"
-
-    @classmethod
-    def check_params(cls, params: dict[str, Any]) -> Any:
-        yield from check_regex(params)
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
@@ -88,12 +83,11 @@ class _S3Step(Component):
         self.prefix = str(params.get("objectKeyPrefix") or "")
         environ = context.job.environ
         self.endpoint = params.get("endpoint") or environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL")
-        self.retrying = Retrying.for_step(params, self.where, transient, cancel=context.job.cancel_event, log=self._log)
-        self._client: Any = None
+        self.retrying = Retrying.for_step(params, self.where, transient, cancel=context.job.cancel_event, log=self.log)
 
     @property
     def client(self) -> Any:
-        if self._client is None:
+        if self._connection is None:
             timeout = float(self.params.get("timeout") or 60)
             session = boto3.session.Session(
                 aws_access_key_id=self.params["accessKey"],
@@ -109,8 +103,8 @@ class _S3Step(Component):
                 s3={"addressing_style": "path" if self.endpoint else "auto"},
                 ignore_configured_endpoint_urls=True,
             )
-            self._client = session.client("s3", endpoint_url=self.endpoint or None, config=config)
-        return self._client
+            self._connection = session.client("s3", endpoint_url=self.endpoint or None, config=config)
+        return self._connection
 
     @property
     def where(self) -> str:
@@ -128,14 +122,6 @@ class _S3Step(Component):
             return FatalError(f"access denied {doing} in bucket {self.bucket!r} ({code}): check the key's permissions")
         message = problem.response.get("Error", {}).get("Message") or ""
         return FatalError(f"S3 refused {doing} in {self.where}: {code} (HTTP {status}) {message}".strip())
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-
-    def _log(self, level: str, message: str) -> None:
-        self.context.job.trace.log(level, message, self.context.step_id)
 
 
 class ReadS3(_S3Step, StoreReader):

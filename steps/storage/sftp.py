@@ -25,18 +25,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dataflow.component import Component, ParamProblem
+from dataflow.component import ParamProblem
 from dataflow.errors import FatalError, RecordError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.storage.remote import RemoteFile, StoreReader, StoreWriter, Vanished, check_regex
+from steps.storage.remote import RemoteFile, StoreReader, StoreStep, StoreWriter, Vanished, check_regex
 from steps.storage.sftp_session import Endpoint, RemoteError, SftpSession, join
 from steps.storage.ssh_keys import HostKeyTrust, check_host_key_params, describe_key, load_client_key
 
 TEMPORARY_SUFFIX = ".tmp"
 
 
-class _SftpStep(Component):
+class _SftpStep(StoreStep):
     """What the reader and the writer share: params checks, the lazily opened session, closing it."""
 
     # Tells the conformance suite (and other tools that run components outside a job) that this component only
@@ -57,13 +57,12 @@ class _SftpStep(Component):
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
         self._directory = str(params.get("remotePath") or ".")
-        self._session: SftpSession | None = None
         context.job.redactor.add(params.get("password"), params.get("passphrase"), params.get("privateKey"))
 
     @property
     def session(self) -> SftpSession:
         """The connected session, opened on first use."""
-        if self._session is None:
+        if self._connection is None:
             params = self.params
             key_text = params.get("privateKey")
             endpoint = Endpoint(
@@ -75,31 +74,23 @@ class _SftpStep(Component):
                 timeout=float(params.get("timeout") or 60),
             )
             trust = HostKeyTrust.from_params(params, self.context.job.environ)
-            session = SftpSession(endpoint, trust, cancel=self.context.job.cancel_event, log=self._log)
+            session = SftpSession(endpoint, trust, cancel=self.context.job.cancel_event, log=self.log)
             try:
                 session.connect()
             except BaseException:
                 session.close()
                 raise
-            self._session = session
+            self._connection = session
             shown = describe_key(session.server_key) if session.server_key else "?"
             self.context.info(
                 f"connected to {endpoint.where} with {endpoint.methods}; host key {shown} matches {trust.source}"
             )
-        return self._session
+        return self._connection
 
     @property
     def where(self) -> str:
         host, port = self.params["host"], int(self.params.get("port") or 22)
         return f"{host}:{port}" if port != 22 else str(host)
-
-    def close(self) -> None:
-        if self._session is not None:
-            self._session.close()
-            self._session = None
-
-    def _log(self, level: str, message: str) -> None:
-        self.context.job.trace.log(level, message, self.context.step_id)
 
 
 class ReadSftp(_SftpStep, StoreReader):
