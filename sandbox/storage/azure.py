@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sandbox.storage.process import ServerProcess, ServerUnavailable
+from sandbox.storage.process import ServerProcess, ServerUnavailable, StandIn
 
 CHECKOUT_AZURITE = Path(__file__).resolve().parents[2] / "tests" / "storage" / "npm" / "node_modules" / ".bin"
 INSTALL_HINT = (
@@ -39,7 +39,7 @@ def find_azurite() -> str | None:
     return str(local) if local.exists() else None
 
 
-class AzuriteServer:
+class AzuriteServer(StandIn):
     """``with AzuriteServer() as azure:`` → ``azure.endpoint``, ``account_name``, ``account_key``, ``service()``."""
 
     def __init__(self, account_name: str = "dataflowsandbox", seed: int = 1, host: str = "127.0.0.1") -> None:
@@ -76,12 +76,6 @@ class AzuriteServer:
     def stop(self) -> None:
         self.process.stop()
         self._location.cleanup()
-
-    def __enter__(self) -> AzuriteServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def connection_string(self) -> str:

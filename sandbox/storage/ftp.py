@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sandbox.storage.process import ServerUnavailable
+from sandbox.storage.process import ServerUnavailable, StandIn
 
 # pyftpdlib logs every command at INFO and sets up stderr logging when nothing handles its logger: quiet both.
 logging.getLogger("pyftpdlib").addHandler(logging.NullHandler())
@@ -57,7 +57,7 @@ def self_signed_certificate(host: str) -> tuple[bytes, bytes]:
     return certificate.public_bytes(serialization.Encoding.PEM), key_pem
 
 
-class FtpServer:
+class FtpServer(StandIn):
     """``with FtpServer(tls=True) as ftp:`` → ``ftp.host``, ``ftp.port``, ``ftp.root``, ``ftp.password``."""
 
     def __init__(self, tls: bool = False, host: str = "127.0.0.1", root: Path | None = None) -> None:
@@ -122,12 +122,6 @@ class FtpServer:
             self._pem.unlink(missing_ok=True)
         if self._scratch is not None:
             self._scratch.cleanup()
-
-    def __enter__(self) -> FtpServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def info(self) -> dict[str, Any]:
         shown: dict[str, Any] = {

@@ -16,6 +16,23 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Sequence
+from typing import Any
+
+
+class StandIn:
+    """A stand-in server used as ``with Server() as server:``: started on entry, stopped on exit."""
+
+    def start(self) -> Any:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Any:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class ServerUnavailable(RuntimeError):

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.storage.process import ServerProcess, ServerUnavailable
+from sandbox.storage.process import ServerProcess, ServerUnavailable, StandIn
 
 REGION = "us-east-1"
 _SETUP_CALLS = 6  # the IAM calls made before moto starts checking credentials (see _add_users)
@@ -30,7 +30,7 @@ class S3Credentials:
     secret_key: str
 
 
-class S3Server:
+class S3Server(StandIn):
     """``with S3Server() as s3:`` → ``s3.endpoint``, ``s3.writer``/``s3.reader`` credentials, ``s3.client()``."""
 
     def __init__(self, enforce_auth: bool = True, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -65,12 +65,6 @@ class S3Server:
 
     def stop(self) -> None:
         self.process.stop()
-
-    def __enter__(self) -> S3Server:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def writer(self) -> S3Credentials:

@@ -18,16 +18,13 @@ breaks), goes down the error path with the reason: nothing is altered or dropped
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 from dataflow.component import ParamProblem, Record
 from dataflow.errors import RecordError
-from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.file.parts import PartedFormatter
+from steps.file.format_json import _JsonFormatter
 
-_BUFFER = 1024 * 1024
 _LINE_BREAKS = ("\n", "\r")
 
 
@@ -51,15 +48,15 @@ def text(value: Any) -> str:
     return str(value)
 
 
-class _LineFormatter(PartedFormatter):
-    """One line per record, streamed to disk; subclasses say how a record becomes a line."""
+class _LineFormatter(_JsonFormatter):
+    """One line per record, streamed to disk as the JSON-lines writer does; subclasses say what a line holds."""
 
     default_user_id: ClassVar[str] = "UID"
+    default_name: ClassVar[str] = "file.txt"
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
         self.user_id_field = str(params.get("userIdField") or self.default_user_id)
-        self._bytes_in_part = 0
 
     def line(self, user_id: str, record: Record) -> str:
         raise NotImplementedError
@@ -73,27 +70,11 @@ class _LineFormatter(PartedFormatter):
             raise RecordError(f"the user id {shown!r} holds a tab, caret or line break")
         return shown
 
-    def write(self, records: list[Record]) -> list[FileRef]:
-        finished: list[FileRef] = []
-        for record in records:
-            try:
-                encoded = (self.line(self.user_id(record), record) + "\n").encode("utf-8")
-            except RecordError as failure:
-                self.reject(record, failure.message, **failure.details)
-                continue
-            if self._handle is None:
-                self._open_part()
-            assert self._handle is not None
-            self._handle.write(encoded)
-            self._records_in_part += 1
-            self._bytes_in_part += len(encoded)
-            if self._max_bytes is not None and self._bytes_in_part >= self._max_bytes:
-                finished.append(self._close_part())
-        return finished
+    def encode(self, record: Record) -> bytes:
+        return self.line(self.user_id(record), record).encode("utf-8")
 
-    def start_part(self, path: Path) -> IO[bytes]:
-        self._bytes_in_part = 0
-        return open(path, "wb", buffering=_BUFFER)
+    def terminator(self) -> bytes:
+        return b"\n"
 
 
 class FormatAam(_LineFormatter):
