@@ -1,29 +1,64 @@
-"""``dataflow run FLOW --sandbox``: both sandboxes in-process with demo data, the job's connections pointed at them.
+"""``dataflow run FLOW --sandbox``: the sandboxes in-process with demo data, the job's connections pointed at them.
 
-Only the CLI starts a sandbox (the engine never imports one). The job gets the sandboxes' connection settings
-through its environment (``GIGYA_*``, ``SILVERPOP_API_URL``/``_SFTP_HOST``/``_SFTP_PORT``, the OAuth secrets that
-the sample configuration names as ``${env:…}``, and a known_hosts file pinning the sandbox's SFTP host key), and
-the sample flows' ``{{variables}}`` from the shipped example configuration with the sandbox's ids. Sandbox runs
-keep their own state under ``$DATAFLOW_HOME/sandbox`` so they never move a real flow's watermark.
+Only the CLI starts a sandbox (the engine never imports one). Gigya and Silverpop always start. The job gets their
+connection settings through its environment (``GIGYA_*``, ``SILVERPOP_API_URL``/``_SFTP_HOST``/``_SFTP_PORT``, the
+OAuth secrets that the sample configuration names as ``${env:…}``, and a known_hosts file pinning the sandbox's
+SFTP host key), and the sample flows' ``{{variables}}`` from the shipped example configuration with the sandbox's
+ids. Every other stand-in is a *provider* in ``PROVIDERS``, keyed by the component type prefix it serves: it
+starts only when the flow has such a step, seeded from the Gigya demo site, and adds its own environment,
+variables and closing summary. Sandbox runs keep their own state under ``$DATAFLOW_HOME/sandbox`` so they never
+move a real flow's watermark.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from dataflow.resources import flows_dir
+from dataflow.cli.partner_sandboxes import PARTNER_PROVIDERS
+from dataflow.cli.sandbox_provider import Attached, SandboxProvider, example_config
+from dataflow.loading import DocumentSyntaxError, read_document
 
 DEMO_ACCOUNTS = 1000
 DEMO_CONTACTS = 100  # contacts already in Silverpop, so the inbound flows have something to bring back
 NEWSLETTERS = ("Weekly", "Offers", "Product")
-EXAMPLE_CONFIG = ("silverpop", "customer.example.yaml")
+
+# Component type prefix -> the provider of its stand-in; each family of stand-ins adds its table here.
+PROVIDERS: dict[str, SandboxProvider] = {**PARTNER_PROVIDERS}
+
+
+def providers_for(step_types: Iterable[str]) -> list[SandboxProvider]:
+    """The providers a flow with these step types needs, each once, in table order."""
+    types = set(step_types)
+    chosen: dict[str, SandboxProvider] = {}
+    for prefix, provider in PROVIDERS.items():
+        if any(step_type.startswith(prefix) for step_type in types):
+            chosen.setdefault(provider.name, provider)
+    return list(chosen.values())
+
+
+def sandbox_names(step_types: Iterable[str]) -> str:
+    """ "Gigya, Silverpop and Mailchimp": what a run of a flow with these step types starts."""
+    names = ["Gigya", "Silverpop", *(provider.name for provider in providers_for(step_types))]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def flow_step_types(flow: str) -> set[str]:
+    """The step types of a flow file, read before the flow is filled and validated (types are never variables).
+    A stored flow or an unreadable file gives none: the run itself then reports what is wrong."""
+    path = Path(flow)
+    if not path.is_file():
+        return set()
+    try:
+        document, _ = read_document(path)
+    except (OSError, DocumentSyntaxError):
+        return set()
+    steps = document.get("steps") if isinstance(document, dict) else None
+    return {s["type"] for s in steps or [] if isinstance(s, dict) and isinstance(s.get("type"), str)}
 
 
 @dataclass
@@ -32,8 +67,21 @@ class Demo:
     variables: dict[str, Any]
     gigya: Any
     silverpop: Any
+    attached: list[Attached] = field(default_factory=list)
+    shows_silverpop: bool = True
+
+    def partner(self, name: str) -> Any:
+        """The running stand-in a provider started, by its name ("Mailchimp")."""
+        return next(each.service for each in self.attached if each.name == name)
 
     def summary(self) -> list[str]:
+        """What the stand-ins the flow used hold after the run."""
+        lines = self.silverpop_summary() if self.shows_silverpop else []
+        for each in self.attached:
+            lines.extend(each.summary())
+        return lines
+
+    def silverpop_summary(self) -> list[str]:
         """What the Silverpop sandbox holds after the run, one line per database and table."""
         lines = []
         for name, list_id in self.silverpop.lists.items():
@@ -47,13 +95,10 @@ class Demo:
         return lines
 
 
-def example_config() -> dict[str, Any]:
-    path = flows_dir().joinpath(*EXAMPLE_CONFIG)
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-
-
 @contextmanager
-def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo]:
+def demo_services(step_types: Iterable[str] = (), accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo]:
+    """Gigya and Silverpop with demo data, and the stand-in of every other service a step of ``step_types`` uses."""
+    step_types = set(step_types)
     from sandbox.gigya import GigyaSandbox
     from sandbox.silverpop import SilverpopConfig, SilverpopSandbox
     from sandbox.silverpop.seed import INTEGRATION_DATABASES
@@ -79,7 +124,7 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
         }
         tables = silverpop.tables
         variables = {
-            **example_config(),
+            **example_config("silverpop"),
             "clientId": silverpop.config.client_id,
             "listId": silverpop.lists["Gigya Master"],
             "likesTableId": tables["Likes"],
@@ -88,7 +133,14 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
             "signalsTableId": tables["Signals"],
         }
         seed_contacts(gigya, silverpop, variables["listId"])
-        yield Demo(environ, variables, gigya, silverpop)
+        with ExitStack() as providers:
+            attached = [providers.enter_context(p.start(gigya)) for p in providers_for(step_types)]
+            for each in attached:
+                environ.update(each.environ)
+                variables.update(each.variables)
+            # Silverpop's counts close a run that wrote or read Silverpop, or one no other stand-in took part in
+            uses_silverpop = any(".silverpop" in step_type for step_type in step_types)
+            yield Demo(environ, variables, gigya, silverpop, attached, uses_silverpop or not attached)
 
 
 def seed_contacts(gigya: Any, silverpop: Any, list_id: int) -> None:
