@@ -147,7 +147,7 @@ def test_validating_a_directory_skips_configuration_files_beside_flows(
     config = ROOT / "flows" / "silverpop" / "customer.example.yaml"
     silverpop_flows = [str(ROOT / "flows" / "silverpop"), str(ROOT / "flows" / "local")]  # partners: their own config
     assert main(["validate", *silverpop_flows, "--config", str(config)]) == 0
-    assert "8 flow(s) valid" in capsys.readouterr().out
+    assert "9 flow(s) valid" in capsys.readouterr().out
     broken = tmp_path / "flows"
     broken.mkdir()
     (broken / "settings.yaml").write_text("colour: blue\n")

@@ -29,8 +29,11 @@ class Member:
 
 
 def demo_members(gigya: Any) -> Iterator[Member]:
-    for index in range(min(DEMO_MEMBERS, gigya.count())):
+    """The first generated accounts, but those the demo deleted from the site again."""
+    for index in range(min(DEMO_MEMBERS, gigya.accounts.gen.count)):
         account = gigya.account(gigya.uid(index))
+        if account is None:
+            continue
         subscribed = str((account.get("data") or {}).get("subscribed")).lower() == "true"
         profile = account["profile"]
         yield Member(index, account["UID"], profile["email"], profile, subscribed != (index % 7 == 0))
