@@ -22,7 +22,7 @@ from dataflow.errors import FlowInvalid
 from dataflow.retention import prune
 from dataflow.runtime.jobs import JobRequest, JobService, owner_alive, resolve
 from dataflow.scheduling import next_slot, parse_time
-from dataflow.store import AlreadyRunning
+from dataflow.store import LOCAL_SITE, AlreadyRunning
 
 Log = Callable[[str], None]
 PRUNE_EVERY = timedelta(hours=1)
@@ -46,6 +46,7 @@ class Scheduler:
         self._pool = ThreadPoolExecutor(max_workers or settings.max_concurrent_jobs, thread_name_prefix="job")
         self._active: dict[str, Future[Any]] = {}  # scheduling id -> its running job
         self._lock = threading.Lock()
+        self._tick_lock = threading.Lock()
 
     # recovery ---------------------------------------------------------------------------------------------------
     def recover(self) -> list[str]:
@@ -58,27 +59,31 @@ class Scheduler:
             self.store.mark_failed(job["id"], "the scheduler stopped while this job was running", iso(now))
             recovered.append(job["id"])
             self.log(f"job {job['id']} of '{job['dataflowName']}' was interrupted; marked failed")
-            scheduling = self.store.get_scheduling(job["schedulingId"]) if job.get("schedulingId") else None
+            scheduling = self.store.get_scheduling(job["schedulingId"], None) if job.get("schedulingId") else None
             if scheduling is not None:
                 self._queue_retry(scheduling, job["attemptNumber"], now)
         return recovered
 
     # the loop ---------------------------------------------------------------------------------------------------
     def tick(self) -> list[Future[Any]]:
-        """Start every job that is due now; returns the futures of the jobs started."""
-        now = self.clock()
-        started = []
-        for scheduling in self.store.list_schedulings():
-            if not scheduling.get("enabled", True):
-                continue
-            with self._lock:
-                busy = scheduling["id"] in self._active
-            if busy:
-                continue
-            future = self._start_if_due(scheduling, now)
-            if future is not None:
-                started.append(future)
-        return started
+        """Start every job that is due now (in every site); returns the futures of the jobs started.
+
+        Safe to call from several threads (the loop, and a server starting a one-time scheduling at once): one
+        tick at a time, so a due slot is never launched twice."""
+        with self._tick_lock:
+            now = self.clock()
+            started = []
+            for scheduling in self.store.list_schedulings(site=None):
+                if not scheduling.get("enabled", True):
+                    continue
+                with self._lock:
+                    busy = scheduling["id"] in self._active
+                if busy:
+                    continue
+                future = self._start_if_due(scheduling, now)
+                if future is not None:
+                    started.append(future)
+            return started
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         self.recover()
@@ -108,7 +113,13 @@ class Scheduler:
 
     def _launch(self, scheduling: dict[str, Any], attempt: int, now: datetime, retry: bool) -> Future[Any] | None:
         try:
-            target = resolve(self.store, scheduling["dataflowId"], {}, registry=self.service.registry)
+            target = resolve(
+                self.store,
+                scheduling["dataflowId"],
+                {},
+                registry=self.service.registry,
+                site=scheduling.get("apiKey", LOCAL_SITE),
+            )
         except (LookupError, FlowInvalid) as problem:
             self.log(f"scheduling '{scheduling['name']}': cannot run: {problem}")
             self._advance(scheduling, now, retry)
@@ -158,7 +169,7 @@ class Scheduler:
                 self._active.pop(scheduling.get("id"), None)
         self.log(f"job {status['id']} of '{status['dataflowName']}': {status['status']}")
         if status["status"] == "failed":
-            current = self.store.get_scheduling(scheduling["id"])
+            current = self.store.get_scheduling(scheduling["id"], None)
             if current is not None:
                 self._queue_retry(current, request.attempt_number, self.clock())
         return status

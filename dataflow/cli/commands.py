@@ -9,7 +9,8 @@ from typing import Any
 
 from dataflow import jsonio
 from dataflow.diagnostics import Diagnostic
-from dataflow.loading import DocumentSyntaxError, read_document
+from dataflow.loading import DocumentSyntaxError, SourceMap, UnreadableDocument, read_checked, read_document
+from dataflow.reference.describe import describe
 from dataflow.registry import UnknownComponent, default_registry
 from dataflow.validation import ValidatedFlow, validate_path
 from dataflow.variables import parse_assignments
@@ -21,17 +22,21 @@ class UsageError(Exception):
     """Bad command-line input (exit code 2)."""
 
 
+def read_settings(path: Path, label: str, what: str) -> tuple[dict[str, Any], SourceMap]:
+    """A YAML/JSON file holding a mapping, and where each value is written; ``UsageError`` naming ``label``."""
+    try:
+        data, source = read_checked(path)
+    except UnreadableDocument as problem:
+        raise UsageError(f"{label}: {problem}") from problem
+    if not isinstance(data, dict):
+        raise UsageError(f"{label} must hold a mapping of {what}")
+    return data, source
+
+
 def load_variables(args: argparse.Namespace) -> dict[str, Any]:
     variables: dict[str, Any] = {}
     if getattr(args, "config", None):
-        try:
-            data, _ = read_document(Path(args.config))
-        except OSError as problem:
-            raise UsageError(f"cannot read --config {args.config}: {problem.strerror}") from problem
-        except DocumentSyntaxError as problem:
-            raise UsageError(f"{args.config}:{problem.line}:{problem.column}: {problem.message}") from problem
-        if not isinstance(data, dict):
-            raise UsageError(f"--config {args.config} must hold a mapping of variable names to values")
+        data, _ = read_settings(Path(args.config), f"--config {args.config}", "variable names to values")
         variables.update(data)
     try:
         variables.update(parse_assignments(getattr(args, "param", []) or []))
@@ -54,14 +59,7 @@ def site_environ(path: str | None, base: dict[str, str]) -> dict[str, str]:
     environ = dict(base)
     if not path:
         return environ
-    try:
-        data, _ = read_document(Path(path))
-    except OSError as problem:
-        raise UsageError(f"cannot read --site {path}: {problem.strerror}") from problem
-    except DocumentSyntaxError as problem:
-        raise UsageError(f"{path}:{problem.line}:{problem.column}: {problem.message}") from problem
-    if not isinstance(data, dict):
-        raise UsageError(f"--site {path} must hold a mapping such as apiKey: ..., secret: ...")
+    data, _ = read_settings(Path(path), f"--site {path}", "settings such as apiKey: ..., secret: ...")
     unknown = sorted(set(data) - set(SITE_KEYS))
     if unknown:
         raise UsageError(f"--site {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(SITE_KEYS)}")
@@ -145,7 +143,7 @@ def steps(args: argparse.Namespace) -> int:
             raise UsageError(str(unknown)) from unknown
     else:
         infos = [registry.get(name) for name in registry.types()]
-    documents = [_describe(info) for info in infos]
+    documents = [describe(info) for info in infos]
     if args.json:
         print(jsonio.dumps_pretty(documents[0] if args.type else documents))
         return 0
@@ -154,38 +152,7 @@ def steps(args: argparse.Namespace) -> int:
         print(f"    {document['description']}")
         if args.type or len(documents) == 1:
             for name, spec in document["params"].items():
-                flags = " (required)" if spec["required"] else ""
+                flags = (" (required)" if spec["required"] else "") + (" (secret)" if spec.get("secret") else "")
                 default = f" [default: {jsonio.dumps(spec['default'])}]" if "default" in spec else ""
                 print(f"    - {name}: {spec['type']}{flags}{default}  {spec['description']}")
     return 0
-
-
-def _describe(info: Any) -> dict[str, Any]:
-    schema = info.schema
-    required = set(schema.get("required", []))
-    params = {}
-    for name, spec in schema.get("properties", {}).items():
-        entry: dict[str, Any] = {
-            "type": _type_text(spec),
-            "required": name in required,
-            "description": spec.get("description", ""),
-        }
-        if "default" in spec:
-            entry["default"] = spec["default"]
-        if "enum" in spec:
-            entry["enum"] = spec["enum"]
-        params[name] = entry
-    return {
-        "type": info.type,
-        "description": info.description,
-        "consumes": info.cls.consumes,
-        "produces": info.cls.produces,
-        "params": params,
-    }
-
-
-def _type_text(spec: dict[str, Any]) -> str:
-    if "enum" in spec:
-        return " | ".join(jsonio.dumps(v) for v in spec["enum"])
-    kind = spec.get("type", "any")
-    return " | ".join(kind) if isinstance(kind, list) else str(kind)

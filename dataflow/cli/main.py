@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dataflow.runtime.trace import LOG_LEVELS
 
@@ -37,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--sandbox",
         action="store_true",
-        help="start the Gigya and Silverpop sandboxes with demo data and run against them (implies --full-extract)",
+        help="start the Gigya and Silverpop sandboxes, and the stand-in of each partner and file store the flow uses, "
+        "with demo data, and run against them (implies --full-extract)",
     )
     _variables_options(run)
     run.add_argument("--limit", type=int, metavar="N", help="stop reading after N records (a test run)")
@@ -58,7 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
     _variables_options(graph)
 
     sandbox = commands.add_parser("sandbox", help="run a local stand-in for an external service (foreground)")
-    sandbox.add_argument("service", choices=("gigya", "silverpop", "all"), help="all: both, on free ports")
+    partners = ("mailchimp", "marketo", "campaignmonitor", "constantcontact", "salesforce", "sfmc", "bluekai")
+    stores = ("s3", "azure", "ftp", "ftps")
+    sandbox.add_argument(
+        "service",
+        choices=("gigya", "silverpop", "all", *partners, *stores),
+        help="all: Gigya and Silverpop, on free ports; a partner's name: its API stand-in; "
+        "s3, azure, ftp, ftps: a file store's stand-in",
+    )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
     sandbox.add_argument("--sftp-port", type=int, default=0, help="SFTP port (silverpop); 0 picks a free one")
@@ -66,22 +75,52 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--accounts", type=int, default=1000, help="how many accounts to generate")
     sandbox.add_argument("--fault-rate", type=float, default=0.0, help="share of calls answered with a transient error")
     sandbox.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every call")
+    sandbox.add_argument(
+        "--config",
+        metavar="FILE",
+        help="silverpop: start with the databases, tables and client id of this customer configuration "
+        "(default: flows/silverpop/customer.example.yaml, the layout the sample flows expect)",
+    )
 
     steps = commands.add_parser("steps", help="list the registered components and their params")
     steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
     steps.add_argument("--json", action="store_true")
-    from dataflow.cli import flows_command, init_command, jobs_command, schedule_command
+    from dataflow.cli import (
+        docs_command,
+        flows_command,
+        init_command,
+        jobs_command,
+        schedule_command,
+        serve_command,
+        site_command,
+        test_command,
+    )
 
+    test_command.add_parser(commands)
+    docs_command.add_parsers(commands)
     init_command.add_parser(commands)
     flows_command.add_parser(commands)
     jobs_command.add_parser(commands)
     schedule_command.add_parser(commands)
+    serve_command.add_parser(commands)
+    site_command.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from dataflow.cli import commands, flows_command, init_command, jobs_command, run_command, schedule_command
+    from dataflow.cli import (
+        commands,
+        docs_command,
+        flows_command,
+        init_command,
+        jobs_command,
+        run_command,
+        schedule_command,
+        serve_command,
+        site_command,
+        test_command,
+    )
 
     handlers = {
         "init": init_command.run,
@@ -94,6 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "graph": commands.graph,
         "steps": commands.steps,
         "sandbox": _sandbox,
+        "test": test_command.run,
+        "docs": docs_command.docs,
+        "schema": docs_command.schema,
+        "serve": serve_command.run,
+        "site": site_command.run,
     }
     try:
         return handlers[args.command](args)
@@ -106,6 +150,11 @@ def _sandbox(args: argparse.Namespace) -> int:
     """Only the CLI starts a sandbox; the engine itself never imports one."""
     from sandbox.cli import serve
 
+    if args.service in ("silverpop", "all"):
+        from dataflow.cli.sandbox_run import example_path, sandbox_layout
+        from dataflow.cli.silverpop import load
+
+        vars(args).update(sandbox_layout(load(Path(args.config) if args.config else example_path())))
     return serve(args)
 
 

@@ -51,9 +51,12 @@ class _SearchReader(GigyaStep, Reader):
     def delta_condition(self, field: str, since: datetime) -> str:
         return f"{field} > {epoch_ms(since)}"
 
+    def extra_conditions(self) -> list[str]:
+        return []
+
     def build_query(self) -> str:
         condition, order_by = query.split_where(self.params.get("where") or "")
-        conditions = [condition]
+        conditions = [condition, *self.extra_conditions()]
         delta_field = self.params.get("deltaField")
         since = self.context.job.delta_since
         if delta_field and since is not None:
@@ -92,11 +95,29 @@ class _SearchReader(GigyaStep, Reader):
 
 
 class ReadAccounts(_SearchReader):
-    """Accounts changed since the last successful run (or all of them on a full extract), via accounts.search."""
+    """Accounts changed since the last successful run (or all of them on a full extract), via accounts.search.
+
+    ``consent`` (IdentitySync's param for consent-management customers) names consent statements, e.g.
+    ``terms.tos`` or ``marketing.email``: only accounts that granted every one of them are read, so a flow never
+    exports a person who did not agree to what the export is for.
+    """
 
     type: ClassVar[str] = "datasource.read.gigya.account"
     method: ClassVar[str] = "accounts.search"
     noun: ClassVar[str] = "accounts"
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> Iterable[ParamProblem]:
+        yield from super().check_params(params)
+        for index, statement in enumerate(params.get("consent") or []):
+            if isinstance(statement, str) and not query.is_field(statement.removeprefix("preferences.")):
+                yield ParamProblem(("consent", index), f"'{statement}' is not a consent statement id")
+
+    def extra_conditions(self) -> list[str]:
+        return [
+            f"preferences.{statement.removeprefix('preferences.')}.isConsentGranted = true"
+            for statement in self.params.get("consent") or []
+        ]
 
 
 class ReadDataStore(_SearchReader):

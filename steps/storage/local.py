@@ -8,7 +8,6 @@ reader selects files by a regex over the name and sorts them; the writer lands e
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from dataflow.component import FileStep, Reader
 from dataflow.errors import FatalError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.storage.names import base_name
+from steps.storage.remote import FileSelection, RemoteFile, remote_name
 
 
 class ReadFiles(Reader):
@@ -30,23 +29,21 @@ class ReadFiles(Reader):
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
         self._directory = Path(params["path"]).expanduser()
-        self._pattern = re.compile(params.get("fileNameRegex") or ".*")
-        self._sort_by = params.get("sortBy", "time")
-        self._descending = str(params.get("sortOrder", "ASC")).upper() == "DESC"
+        # No delta rule here: the directory is the operator's own, filled by hand or by another tool.
+        self._selection = FileSelection.from_params(params, None, delta=False)
 
     def read(self) -> Iterator[list[FileRef]]:
         if not self._directory.is_dir():
             raise FatalError(f"directory not found: {self._directory}")
-        found = [
-            entry for entry in self._directory.iterdir() if entry.is_file() and self._pattern.fullmatch(entry.name)
-        ]
-        if self._sort_by == "name":
-            found.sort(key=lambda entry: entry.name, reverse=self._descending)
-        else:
-            found.sort(key=lambda entry: (entry.stat().st_mtime, entry.name), reverse=self._descending)
-        self.context.info(f"{len(found)} file(s) in {self._directory} match {self._pattern.pattern!r}")
+        listed = []
+        for entry in self._directory.iterdir():
+            if entry.is_file():
+                stat = entry.stat()
+                listed.append(RemoteFile(entry.name, str(entry), stat.st_size, stat.st_mtime))
+        found = self._selection.select(listed)
+        self.context.info(self._selection.describe(len(found), len(listed), str(self._directory)))
         for entry in found:
-            yield [FileRef.of(entry)]
+            yield [FileRef.of(Path(entry.path))]
 
 
 class WriteFiles(FileStep):
@@ -66,7 +63,7 @@ class WriteFiles(FileStep):
             raise FatalError(f"directory not found: {self._directory}")
 
     def process_file(self, file: FileRef) -> FileRef:
-        target = self._directory / base_name(file.name, f"in {self._directory}")  # never outside the directory
+        target = self._directory / remote_name(file.name, f"the directory {self._directory}")  # never outside it
         temporary = target.with_name(f".{target.name}.{self.context.job.job_id[:8]}.part")
         try:
             shutil.copyfile(file.path, temporary)

@@ -66,6 +66,57 @@ def silverpop_service():
         yield stand_in
 
 
+def _partner(name: str):
+    from tests.partners.conformance import running
+
+    with running(name) as stand_in:
+        yield stand_in
+
+
+mailchimp_service = pytest.fixture(scope="module", name="mailchimp_service")(lambda: (yield from _partner("mailchimp")))
+marketo_service = pytest.fixture(scope="module", name="marketo_service")(lambda: (yield from _partner("marketo")))
+campaignmonitor_service = pytest.fixture(scope="module", name="campaignmonitor_service")(
+    lambda: (yield from _partner("campaignmonitor"))
+)
+constantcontact_service = pytest.fixture(scope="module", name="constantcontact_service")(
+    lambda: (yield from _partner("constantcontact"))
+)
+salesforce_service = pytest.fixture(scope="module", name="salesforce_service")(
+    lambda: (yield from _partner("salesforce"))
+)
+sfmc_service = pytest.fixture(scope="module", name="sfmc_service")(lambda: (yield from _partner("sfmc")))
+bluekai_service = pytest.fixture(scope="module", name="bluekai_service")(lambda: (yield from _partner("bluekai")))
+
+
+@pytest.fixture(scope="module")
+def s3_service():
+    """moto's S3 server, with IAM users, on loopback."""
+    from tests.storage.service import running_s3
+
+    with running_s3() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def azure_service():
+    """azurite's Blob server on loopback."""
+    from tests.storage.service import azurite_missing, running_azure
+
+    if reason := azurite_missing():
+        pytest.skip(reason)
+    with running_azure() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def ftp_service():
+    """pyftpdlib with explicit FTPS (the documented examples use TLS) on loopback."""
+    from tests.storage.service import running_ftp
+
+    with running_ftp(tls=True) as stand_in:
+        yield stand_in
+
+
 def _service_params(request: pytest.FixtureRequest, cls: Any, params: dict[str, Any], with_file: bool) -> dict:
     """A documented example pointed at a local stand-in of the component's service (if it needs one)."""
     service = getattr(cls, "needs_service", None)

@@ -87,7 +87,7 @@ def test_write_refuses_names_that_name_no_file_of_their_own(tmp_path: Path) -> N
     written, rejected = drive(component, [files])
     assert [f.path.name for f in written] == ["x.csv"]  # a backslash separates too
     assert [message for _, message, _ in rejected] == [
-        f"file name {name!r} cannot be used in {target_dir}" for name in (".", "..", "a/..")
+        f"file name {name!r} cannot be used on the directory {target_dir}" for name in (".", "..", "a/..")
     ]
     assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["nested", "x.csv"]  # no .part left anywhere
 
