@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
-from typing import Any
 
 from dataflow import jsonio
 from dataflow.cli.commands import UsageError, load_variables, print_diagnostics
 from dataflow.cli.context import store
 from dataflow.loading import read_document
-from dataflow.registry import UnknownComponent, default_registry
-from dataflow.runtime.redaction import MASK
-from dataflow.schemas import secret_params
+from dataflow.registry import default_registry
+from dataflow.server.secrets import masked
 from dataflow.store import StoreError
 from dataflow.validation import validate_path
-
-_REFERENCE = re.compile(r"\$\{env:[^}]+\}|\{\{\s*[\w.-]+\s*\}\}")  # a value that names a secret kept elsewhere
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -77,29 +72,10 @@ def _show(args: argparse.Namespace) -> int:
     flow = store().get_flow(args.name, "draft" if args.draft else "published")
     if flow is None:
         raise UsageError(f"no {'draft' if args.draft else 'published'} flow named '{args.name}'")
-    document = {"id": flow.id, **masked(flow.document), "status": flow.status, "version": flow.version}
+    shown = masked(flow.document, default_registry())  # as the IDX API shows it: secret params as ********
+    document = {"id": flow.id, **shown, "status": flow.status, "version": flow.version}
     print(jsonio.dumps_pretty(document))
     return 0
-
-
-def masked(document: dict[str, Any]) -> dict[str, Any]:
-    """The flow with the values of its secret (writeOnly) params masked; ``${env:...}``/``{{...}}`` references,
-    which are not secrets, stay readable."""
-    registry = default_registry()
-    steps = []
-    for step in document.get("steps") or []:
-        params = step.get("params") if isinstance(step, dict) else None
-        try:
-            secret = secret_params(registry.get(step["type"]).schema) if isinstance(params, dict) else frozenset()
-        except (KeyError, TypeError, UnknownComponent):
-            secret = frozenset()
-        hidden = {
-            name: value if isinstance(value, str) and _REFERENCE.fullmatch(value) else MASK
-            for name, value in (params or {}).items()
-            if name in secret and value not in (None, "")
-        }
-        steps.append({**step, "params": {**params, **hidden}} if hidden else step)
-    return {**document, "steps": steps} if "steps" in document else document
 
 
 def _remove(args: argparse.Namespace) -> int:
