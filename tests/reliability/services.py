@@ -1,14 +1,16 @@
 """Both sandboxes with faults switched on, and the shipped sample flows run between them as a customer would.
 
-The flows are the ones in ``flows/silverpop`` filled from ``customer.example.yaml`` (ids swapped for the
-sandbox's, secrets read through ``${env:...}``); only the connection is pointed at the sandbox and the retry
-back-off shortened (1 ms instead of 500 ms, the same number of attempts unless a case asks for more) and Gigya
-searches paged by 20 accounts and relational rows sent 10 a call, so that a few hundred accounts take enough
-calls to meet the faults.
+The flows are the ones in ``flows/silverpop``, written for ``customer.example.yaml``, whose layout the Silverpop
+sandbox starts with; the job's environment points the connections at the sandboxes (as ``tests/silverpop/world.py``
+and ``dataflow run --sandbox`` do). Only timing is tuned: retry back-off 1 ms instead of 500 ms (the same number
+of attempts unless a case asks for more), job polls every 20 ms, Gigya searches paged by 20 accounts, relational
+rows sent 10 a call and import files cut at 5 kB, so that a few hundred accounts take enough calls to meet the
+faults.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -19,11 +21,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from dataflow.cli.sandbox_run import sandbox_layout
 from dataflow.runtime.runner import Runner
 from sandbox.gigya import GigyaSandbox
-from sandbox.silverpop import FaultConfig, ManualClock, SilverpopConfig, SilverpopSandbox
-from tests.silverpop.conftest import DATABASES, run_document
-from tests.silverpop.test_flows import World as SampleFlows
+from sandbox.silverpop import FaultConfig, SilverpopConfig, SilverpopSandbox
+from tests.silverpop.conftest import run_document
+from tests.silverpop.world import EXAMPLE
+from tests.silverpop.world import World as SampleFlows
 
 
 @dataclass(frozen=True)
@@ -46,43 +50,45 @@ class FaultMix:
 
 
 class World(SampleFlows):
-    """A Gigya site and a Silverpop org (their flow variables and environment as the sample-flow tests have them),
-    and how to run a sample flow between them with the retries a case asks for."""
+    """The sample-flow tests' sandboxes, and how to run a shipped flow between them with the retries a case asks
+    for (``run_sample``; the flow's own ``run`` is theirs)."""
 
-    def __init__(self, gigya: GigyaSandbox, silverpop: SilverpopSandbox, clock: ManualClock, work: Path, retries: int):
-        super().__init__(gigya, silverpop, clock, work)
+    def __init__(self, gigya: GigyaSandbox, silverpop: SilverpopSandbox, work: Path, retries: int) -> None:
+        super().__init__(gigya, silverpop, work)
         self.retries = retries
 
     def document(self, name: str) -> dict[str, Any]:
-        document = super().document(name)
+        document = json.loads((self.flows / name).read_text())
         for step in document["steps"]:
             params = step.setdefault("params", {})
-            if ".gigya." in step["type"]:
-                params["retryBackoffMs"] = 1
-            if step["type"].startswith("datasource.read.gigya."):
+            kind = step["type"]
+            if ".gigya." in kind or ".silverpop" in kind:
+                params.update(retryBackoffMs=1, maxRetries=self.retries)
+            if ".silverpop" in kind:
+                params["jobPollSeconds"] = 0.02
+            if kind.startswith("datasource.read.gigya."):
                 params["batchSize"] = 20
-            if step["type"] == "datasource.write.silverpop.table":
+            if kind == "datasource.write.silverpop.table":
                 params["rowsPerCall"] = 10
-            if ".gigya." in step["type"] or ".silverpop" in step["type"]:
-                params["maxRetries"] = self.retries
+            if kind == "file.format.dsv":
+                params["maxFileSize"] = 0.005  # files of ~5 kB: one import (and its calls) per 15 accounts
         return document
 
     def run_sample(self, name: str, **options: Any) -> tuple[dict[str, Any], Runner]:
         self.runs += 1
-        options = {"environ": self.environ, "full_extract": True, **options}
-        return run_document(self.document(name), self.work / f"run{self.runs}", self.variables, **options)
+        options = {"environ": self.environ, "full_extract": True, "state": self.state, **options}
+        return run_document(self.document(name), self.work / f"run{self.runs}", {}, **options)
 
 
 @contextmanager
 def world(work: Path, accounts: int, faults: FaultMix, seed: int = 3) -> Iterator[World]:
-    clock = ManualClock(1_700_000_000.0)
-    config = SilverpopConfig(
-        seed=seed, contacts=0, databases=DATABASES, job_waiting_s=0, job_running_s=0, faults=faults.silverpop()
-    )
-    silverpop = SilverpopSandbox(config, clock=clock, tick_s=0.01).start()
+    """The example customer's org (seed 1: the SFTP host key the example pins) and ``accounts`` Gigya accounts."""
+    layout = sandbox_layout(EXAMPLE)
+    config = SilverpopConfig(seed=1, contacts=0, job_waiting_s=0, job_running_s=0, faults=faults.silverpop(), **layout)
+    silverpop = SilverpopSandbox(config, tick_s=0.01).start()
     gigya = GigyaSandbox(accounts=accounts, seed=seed, **faults.gigya()).start()
     try:
-        yield World(gigya, silverpop, clock, work, faults.retries)
+        yield World(gigya, silverpop, work, faults.retries)
     finally:
         gigya.stop()
         silverpop.stop()

@@ -1,7 +1,7 @@
 """Secrets: flows run with known credentials through the ``dataflow`` command; every output scanned for them.
 
-The credentials: the Gigya secret, the Silverpop client secret and refresh token (given as ``${env:...}``, as
-``customer.example.yaml`` has them) and every access token Silverpop issued (the SFTP password of the ``oauth``
+The credentials: the Gigya secret, the Silverpop client secret and refresh token (given as ``${env:...}``, as the
+shipped flows have them) and every access token Silverpop issued (the SFTP password of the ``oauth``
 user), an SFTP password, a PGP private key and its passphrase (written literally into a flow file), and the wrong
 ones of failing runs (a refused SFTP password, a refused refresh token). The runs: the outbound sample flow
 stored with ``dataflow flows add`` and run by name at each log level (info, error, debug), an SFTP -> PGP ->
@@ -9,8 +9,10 @@ SFTP flow, and three runs that fail (Gigya unreachable, SFTP password refused, r
 
 The outputs: each run's stdout and stderr, its status.json and error file, ``dataflow jobs show`` (text and
 JSON), and once for all: what ``flows add`` printed, ``flows show``, ``flows list``, ``jobs`` (JSON), state.db
-with its WAL as raw bytes, and every other file under DATAFLOW_HOME. Each secret is looked for as written, URL-
-encoded and in Base64. Adding an output is one entry in ``outputs()`` (the ``dataflow serve`` API, once it exists).
+with its WAL as raw bytes, every other file under DATAFLOW_HOME, and — for the SFTP -> PGP flow created and run
+through ``dataflow serve`` with its credentials as ``${env:...}`` — the API's answers (idx.getDataflow, idx.search
+over dataflows, schedulings and job statuses) and the server's log. Each secret is looked for as written, URL-
+encoded and in Base64. Adding an output is one entry in ``outputs()``.
 
 Not counted as secrets: identifiers shown on purpose so an operator knows which credentials ran (the Gigya
 apiKey and userKey, the Silverpop clientId, the SFTP username).
@@ -26,18 +28,20 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-import yaml
 
 from dataflow.cli.main import main
+from dataflow.server.running import BackgroundServer, build_context
 from sandbox.silverpop import SilverpopSandbox
 from tests.reliability.figures import check, declare
 from tests.reliability.services import FaultMix, World, dataflow_cli, world
+from tests.server.client import IdxClient
 from tests.silverpop.conftest import host_key_fingerprint
 
 SUITE = "secrets"
@@ -50,9 +54,14 @@ GLOBAL = (
     "flows list --json",
     "jobs --json",
     "state.db + WAL",
-    "other files in DATAFLOW_HOME",
+    "every file in DATAFLOW_HOME but state.db",
     "validate, secrets of the wrong type",
     "run, secrets of the wrong type",
+    "API idx.getDataflow",
+    "API idx.search dataflow",
+    "API idx.search scheduling",
+    "API idx.search idx_job_status",
+    "dataflow serve log",
 )
 SECRET_NAMES = (
     "Gigya secret",
@@ -106,6 +115,9 @@ class Session:
         self.environ = {**os.environ, **running.environ, "DATAFLOW_HOME": str(self.home)}
         self.printed: dict[str, tuple[str, str]] = {}
         self.jobs: dict[str, str] = {}
+        self.stored = ""  # the name of the stored flow
+        self.api: dict[str, bytes] = {}  # what the dataflow serve API answered, by output name
+        self.server_log: list[str] = []
 
     def cli(self, label: str, *args: str) -> subprocess.CompletedProcess[str]:
         done = dataflow_cli(self.environ, *args)
@@ -154,17 +166,21 @@ def outputs(session: Session) -> dict[str, Callable[[], bytes]]:
     found["flows add"] = lambda: "".join(session.printed["flows add"]).encode()
     found["validate, secrets of the wrong type"] = lambda: "".join(session.printed["validate mistyped"]).encode()
     found["run, secrets of the wrong type"] = lambda: "".join(session.printed["run mistyped"]).encode()
-    found["flows show"] = lambda: session.in_process("flows", "show", "Silverpop - outbound accounts").encode()
+    found["flows show"] = lambda: session.in_process("flows", "show", session.stored).encode()
     found["flows list --json"] = lambda: session.in_process("flows", "list", "--json").encode()
     found["jobs --json"] = lambda: session.in_process("jobs", "--json").encode()
     found["state.db + WAL"] = lambda: b"".join(
         path.read_bytes() for path in session.home.glob("state.db*") if path.is_file()
     )
-    found["other files in DATAFLOW_HOME"] = lambda: b"".join(
+    found["every file in DATAFLOW_HOME but state.db"] = lambda: b"".join(
         path.read_bytes()
         for path in sorted(session.home.rglob("*"))
-        if path.is_file() and not path.name.startswith("state.db") and path.name not in ("status.json", "errors.jsonl")
+        if path.is_file() and not path.name.startswith("state.db")
     )
+    for name in ("API idx.getDataflow", "API idx.search dataflow", "API idx.search scheduling"):
+        found[name] = lambda name=name: session.api[name]
+    found["API idx.search idx_job_status"] = lambda: session.api["API idx.search idx_job_status"]
+    found["dataflow serve log"] = lambda: "\n".join(session.server_log).encode()
     return found
 
 
@@ -195,17 +211,43 @@ def _write(root: Path, name: str, document: dict[str, Any]) -> str:
     return str(path)
 
 
+def _through_the_api(session: Session, flow: dict[str, Any]) -> None:
+    """``flow`` created and run (a one-time scheduling) through ``dataflow serve`` on the session's home; what the
+    API then answers about it, its scheduling and its job is kept for the scan."""
+    site = {"apiKey": "3_reliability", "userKey": "relUser", "secret": base64.b64encode(b"site-secret-9e1f").decode()}
+    ctx = build_context(session.home, environ=session.environ, log=session.server_log.append)
+    ctx.store.add_site(site["apiKey"], "reliability")
+    ctx.store.add_site_key(site["apiKey"], site["userKey"], site["secret"])
+    with BackgroundServer(ctx, poll_seconds=0.1) as server:
+        client = IdxClient(server.url, site["apiKey"], site["userKey"], site["secret"])
+        created = client.ok("idx.createDataflow", data=flow)
+        scheduling = {"name": "now", "dataflowId": created["id"], "frequencyType": "once", "fullExtract": True}
+        client.ok("idx.createScheduling", data=scheduling)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            jobs = client.ok("idx.search", query="SELECT * FROM idx_job_status")["result"]
+            if jobs and jobs[0]["status"] != "running":
+                break
+            time.sleep(0.1)
+        assert jobs and jobs[0]["status"] == "succeeded", jobs
+        answers = {
+            "API idx.getDataflow": client.ok("idx.getDataflow", id=created["id"]),
+            "API idx.search dataflow": client.ok("idx.search", query="SELECT * FROM dataflow"),
+            "API idx.search scheduling": client.ok("idx.search", query="SELECT * FROM scheduling"),
+            "API idx.search idx_job_status": client.ok("idx.search", query="SELECT * FROM idx_job_status"),
+        }
+    session.api = {name: json.dumps(answer).encode() for name, answer in answers.items()}
+
+
 def _run_everything(session: Session, root: Path, key_home: Path, private_key: str) -> None:
     running, sp = session.world, session.world.sp
-    # The outbound sample flow, stored, secrets from the environment through the example config's ${env:...}.
-    outbound = _write(root, "outbound.json", running.document("outbound-accounts.json"))
-    config = root / "customer.yaml"
-    config.write_text(yaml.safe_dump(running.variables), encoding="utf-8")
-    added = session.cli("flows add", "flows", "add", outbound, "--config", str(config))
+    # The outbound sample flow, stored as shipped: its secrets are ${env:...} placeholders, filled when it runs.
+    document = running.document("outbound-accounts.json")
+    session.stored = document["name"]
+    added = session.cli("flows add", "flows", "add", _write(root, "outbound.json", document))
     assert added.returncode == 0, added.stderr
     for level in LEVELS:
-        status = session.run(f"outbound at {level}", "Silverpop - outbound accounts", "--config", str(config),
-                             "--log-level", level, "--full-extract")  # fmt: skip
+        status = session.run(f"outbound at {level}", session.stored, "--log-level", level, "--full-extract")
         assert status["status"] == "succeeded", status.get("errorMessage")
     # SFTP -> PGP -> SFTP, every credential written into the flow file.
     plain = root / "accounts.csv"
@@ -230,6 +272,15 @@ def _run_everything(session: Session, root: Path, key_home: Path, private_key: s
     status = session.run("sftp-pgp", _write(root, "sftp-pgp.json", flow), "--log-level", "debug")
     assert status["status"] == "succeeded", status.get("errorMessage")
     assert (sp.upload_dir / "back.csv").read_text().count("@example.com") == 50
+    # The same flow through the dataflow serve API, its credentials as ${env:...} (the server's environment).
+    session.environ.update(SFTP_PASSWORD=password, PGP_PRIVATE_KEY=private_key, PGP_PASSPHRASE=PASSPHRASE)
+    placeholders = {"password": "${env:SFTP_PASSWORD}", "privateKey": "${env:PGP_PRIVATE_KEY}",
+                    "passphrase": "${env:PGP_PASSPHRASE}"}  # fmt: skip
+    api_flow = json.loads(json.dumps(flow))
+    api_flow["name"] = "sftp pgp over the API"
+    for step in api_flow["steps"]:
+        step["params"].update({key: value for key, value in placeholders.items() if key in step["params"]})
+    _through_the_api(session, api_flow)
     # Failing runs: the messages of what failed must not carry what was sent.
     unreachable = {
         "name": "gigya unreachable",
@@ -244,8 +295,7 @@ def _run_everything(session: Session, root: Path, key_home: Path, private_key: s
                    "params": _sftp_params(sp, WRONG_SFTP_PASSWORD, "download")}],
     }  # fmt: skip
     reader = {key: value for key, value in running.document("inbound-optouts.json")["steps"][0]["params"].items()}
-    reader.update(refreshToken=WRONG_REFRESH_TOKEN, clientSecret=sp.config.client_secret,
-                  clientId=sp.config.client_id, listId=sp.lists["Gigya Master"])  # fmt: skip
+    reader.update(refreshToken=WRONG_REFRESH_TOKEN, clientSecret=sp.config.client_secret)
     token = {"name": "token refused", "steps": [{"id": "sp", "type": "datasource.read.silverpop", "params": reader}]}
     for label, document in (("gigya-unreachable", unreachable), ("sftp-refused", refused), ("token-refused", token)):
         status = session.run(label, _write(root, f"{label}.json", document), "--log-level", "debug")
@@ -293,6 +343,8 @@ def test_no_credential_in_any_output(tmp_path: Path, pgp_key: tuple[Path, str]) 
     user_key = running.gigya.credentials["userKey"].encode()
     assert user_key in scanned["outbound at info: status.json"] and user_key in scanned["state.db + WAL"]
     assert b"(not shown: a secret)" in scanned["validate, secrets of the wrong type"]
+    assert b'"password": "********"' in scanned["API idx.getDataflow"]
+    assert b'"succeeded"' in scanned["API idx.search idx_job_status"] and scanned["dataflow serve log"]
     failures = [
         f"{secret} in {output}"
         for secret, values in secrets.items()
