@@ -103,11 +103,12 @@ SUITES: dict[str, str] = {
         "carried no job status made the reader poll GetJobStatus for four hours."
     ),
     "hostile input: files": (
-        "File-name params (`fileName` of the formatters and file.compress.zip) with `../`, absolute paths, `.`, "
-        "`..`, backslashes, `~`, NUL and `/dev/null`, into a local directory and onto an SFTP server; "
-        "`fileNameRegex` patterns naming `..` and absolute paths; zip members that climb out (zip-slip); gzip and "
-        "zip bombs, one whose headers lie about its size, against `maxUncompressedSize`; SFTP servers whose host "
-        "key is not the configured one. The whole test directory is compared before and after. Found and fixed: "
+        "File-name params (`fileName` of every formatter — DSV, JSON, JSON lines, Krux, AAM — and of "
+        "file.compress.zip) with `../`, absolute paths, `.`, `..`, backslashes, `~`, NUL and `/dev/null`, into a "
+        "local directory, onto an SFTP server and onto an FTP server; `fileNameRegex` patterns naming `..` and "
+        "absolute paths; zip members that climb out (zip-slip); gzip, zip and LZO bombs, one zip whose headers lie "
+        "about its size, against `maxUncompressedSize`; SFTP servers whose host key is not the configured one. The "
+        "whole test directory (and the servers' roots) are compared before and after. Found and fixed: "
         "`fileName: .` made the local writer put its temporary file in the target's parent directory."
     ),
     "hostile input: scripts and expressions": (

@@ -1,12 +1,13 @@
 """Hostile input: file names that climb out, archives that unpack outside or explode, SFTP servers that are not
 the one configured.
 
-- Every file-name param (the formatters' and file.compress.zip's ``fileName``) gets names that try to leave the
-  target: ``../``, absolute paths, ``..`` and ``.`` alone, backslashes, a NUL byte; the files go to a local
-  directory and to an SFTP server. A reader's ``fileNameRegex`` gets patterns that name ``..`` and absolute paths.
+- Every file-name param (the ``fileName`` of every formatter and of file.compress.zip) gets names that try to
+  leave the target: ``../``, absolute paths, ``..`` and ``.`` alone, backslashes, a NUL byte; the files go to a
+  local directory, an SFTP server and an FTP server. A reader's ``fileNameRegex`` gets patterns that name ``..``
+  and absolute paths.
 - file.uncompress.zip gets archives whose members climb out (zip-slip: ``../``, absolute, drive letters,
-  backslashes); file.uncompress.gzip and .zip get bombs (a small file that unpacks to 200 MB, an archive whose
-  headers lie about the size) against ``maxUncompressedSize``.
+  backslashes); file.uncompress.gzip, .zip and .lzo get bombs (a small file that unpacks to 200 MB, an archive
+  whose headers lie about the size) against ``maxUncompressedSize``.
 - The SFTP reader and writer meet a server whose host key is not the configured one (fingerprint, key, known_hosts).
 
 What must hold: nothing is written outside the target directory (the test's whole directory is compared before
@@ -21,6 +22,7 @@ import gzip
 import io
 import json
 import struct
+import subprocess
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +34,7 @@ import pytest
 from dataflow.validation import validate_text
 from sandbox.silverpop import SilverpopConfig, SilverpopSandbox
 from sandbox.silverpop.clock import Clock
+from sandbox.storage import FtpServer
 from tests.helpers import registry, run_flow
 from tests.reliability.figures import check, declare
 from tests.reliability.services import reconcile
@@ -61,7 +64,13 @@ SINKS = (
 REGEXES = (r"\.\./.*", r"\.\.", r"/etc/passwd", r".*/.*", r"\.\.\\.*")
 MEMBERS = ("../evil.txt", "../../evil.txt", "ABSOLUTE/evil.txt", "a/../../evil.txt", "..\\evil.txt", "C:\\evil.txt",
            "C:/evil.txt", "\\\\server\\share\\evil.txt")  # fmt: skip
-BOMBS = ("gzip: 200 MB of zeros", "zip: 200 MB of zeros", "zip: headers say 1 KB, data is 50 MB", "zip: 30 members")
+BOMBS = (
+    "gzip: 200 MB of zeros",
+    "zip: 200 MB of zeros",
+    "zip: headers say 1 KB, data is 50 MB",
+    "zip: 30 members",
+    "lzo: 200 MB of zeros",
+)
 HOST_KEYS = ("reader, wrong fingerprint", "writer, wrong fingerprint", "writer, another key", "reader, known_hosts")
 PLACED = "nothing written outside the target; the file lands inside under a harmless name or is refused with a reason"
 NAMES_CASE = declare(SUITE, "file-name params x sinks", len(NAMES) * len(SINKS), "names x sinks", PLACED)
@@ -133,23 +142,39 @@ def _finding_problem(finding: str | None) -> str | None:
     return f"a finding without FILE:LINE: {finding}"
 
 
-def _records_flow(sink: str, name: str, out: Path, sp: SilverpopSandbox) -> dict[str, Any]:
-    source = {"id": "source", "type": "test.source", "params": {"records": [{"a": 1}, {"a": 2}]}, "next": ["format"]}
-    formatter = "file.format.json" if "json" in sink else "file.format.dsv"
+FORMAT_PARAMS = {"file.format.krux": {"userIdField": "uid"}, "file.format.aam": {"userIdField": "uid", "dpid": 1234}}
+
+
+def _records_flow(sink: str, name: str, out: Path, sp: SilverpopSandbox, ftp: FtpServer) -> dict[str, Any]:
+    records = [{"uid": "u1", "a": 1}, {"uid": "u2", "a": 2}]
+    source = {"id": "source", "type": "test.source", "params": {"records": records}, "next": ["format"]}
+    formatter = sink.split(" ")[0] if sink.startswith("file.format.") else "file.format.dsv"
+    params = dict(FORMAT_PARAMS.get(formatter, {}))
     steps: list[dict[str, Any]] = [source]
     if "zip" in sink:
-        steps.append({"id": "format", "type": formatter, "params": {}, "next": ["zip"]})
+        steps.append({"id": "format", "type": formatter, "params": params, "next": ["zip"]})
         steps.append({"id": "zip", "type": "file.compress.zip", "params": {"fileName": name}, "next": ["write"]})
     else:
-        steps.append({"id": "format", "type": formatter, "params": {"fileName": name}, "next": ["write"]})
+        steps.append({"id": "format", "type": formatter, "params": {**params, "fileName": name}, "next": ["write"]})
     writer = {"type": "datasource.write.file", "params": {"path": str(out)}}
     if "sftp" in sink:
         writer = {"type": "datasource.write.sftp", "params": _sftp(sp, "upload")}
+    if "ftp" in sink and "sftp" not in sink:
+        ftp_params = {"host": ftp.host, "port": ftp.port, "username": "writer", "password": ftp.password}
+        writer = {"type": "datasource.write.ftp", "params": {**ftp_params, "remotePath": "/upload"}}
     steps.append({"id": "write", **writer})
     return {"name": "names", "steps": steps}
 
 
-def test_file_name_params_never_leave_their_target(tmp_path: Path, sftp: SilverpopSandbox) -> None:
+@pytest.fixture(scope="module")
+def ftp() -> Iterator[FtpServer]:
+    server = FtpServer().start()
+    (server.root / "upload").mkdir()
+    yield server
+    server.stop()
+
+
+def test_file_name_params_never_leave_their_target(tmp_path: Path, sftp: SilverpopSandbox, ftp: FtpServer) -> None:
     failures = []
     sftp_root = sftp.upload_dir.parent
     for number, (sink, raw) in enumerate((sink, name) for sink in SINKS for name in NAMES):
@@ -157,12 +182,13 @@ def test_file_name_params_never_leave_their_target(tmp_path: Path, sftp: Silverp
         case = tmp_path / f"case{number}"
         out = case / "target" / "out"
         out.mkdir(parents=True)
-        before = snapshot(tmp_path, sftp_root)
-        refused, status = _run(_records_flow(sink, name, out, sftp), case / "work")
-        allowed = (case / "work", sftp.upload_dir) if "sftp" in sink else (case / "work", out)
+        before = snapshot(tmp_path, sftp_root, ftp.root)
+        refused, status = _run(_records_flow(sink, name, out, sftp, ftp), case / "work")
+        target = {"sftp": sftp.upload_dir, "ftp": ftp.root / "upload"}.get(sink.rsplit(" ", 1)[-1], out)
+        allowed = (case / "work", target)
         escaped = sorted(
             str(path)
-            for path in snapshot(tmp_path, sftp_root) - before
+            for path in snapshot(tmp_path, sftp_root, ftp.root) - before
             if not any(path == root or root in path.parents for root in allowed)
         )
         problem = _finding_problem(refused) or (_status_problem(status) if status else None)
@@ -170,7 +196,7 @@ def test_file_name_params_never_leave_their_target(tmp_path: Path, sftp: Silverp
             problem = f"wrote outside the target: {escaped[:3]}"
         if problem:
             failures.append(f"{sink} with {raw!r}: {problem}")
-        for leftover in sftp.upload_dir.iterdir():
+        for leftover in [*sftp.upload_dir.iterdir(), *(ftp.root / "upload").iterdir()]:
             leftover.unlink() if leftover.is_file() else None
     check(NAMES_CASE, failures)
 
@@ -221,6 +247,12 @@ def _lying_zip(real: int, declared: int) -> bytes:
     return bytes(data)
 
 
+def _lzo(data: bytes) -> bytes:
+    """An lzop file made by the real lzop (.ci/run installs it)."""
+    done = subprocess.run(["lzop", "-c", "-1"], input=data, capture_output=True, check=True)
+    return done.stdout
+
+
 def _unpack_flow(source: Path, out: Path, step: str, limit_mb: int = 10) -> dict[str, Any]:
     return {
         "name": "unpack",
@@ -268,6 +300,7 @@ def test_decompression_bombs_stop_at_the_limit(tmp_path: Path) -> None:
         "zip: 200 MB of zeros": ("bomb.zip", "file.uncompress.zip", _zip({"zeros.bin": bytes(200 << 20)})),
         "zip: headers say 1 KB, data is 50 MB": ("liar.zip", "file.uncompress.zip", _lying_zip(50 << 20, 1024)),
         "zip: 30 members": ("many.zip", "file.uncompress.zip", _zip({f"m{n}.bin": bytes(1 << 20) for n in range(30)})),
+        "lzo: 200 MB of zeros": ("bomb.csv.lzo", "file.uncompress.lzo", _lzo(bytes(200 << 20))),
     }
     failures = []
     for number, label in enumerate(BOMBS):
