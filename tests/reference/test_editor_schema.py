@@ -12,7 +12,7 @@ from jsonschema import Draft7Validator
 
 from dataflow import schemas
 from dataflow.cli.main import main
-from dataflow.flowtest.model import TEST_SUFFIXES
+from dataflow.flowtest.model import is_test_file
 from dataflow.loading import read_document
 from dataflow.reference.editor_schema import editor_schema
 from dataflow.registry import UnknownComponent, default_registry
@@ -25,7 +25,7 @@ DSV = "file.format.dsv"
 FLOWS = sorted(
     p
     for p in (ROOT / "flows").rglob("*")
-    if p.suffix in (".json", ".yaml") and not p.name.endswith(TEST_SUFFIXES) and not p.name.startswith("customer.")
+    if p.suffix in (".json", ".yaml") and not is_test_file(p) and not p.name.startswith("customer.")  # configurations
 )
 
 
