@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from dataflow.cli.sandbox_run import seed_contacts
 from sandbox.gigya import GigyaSandbox
 from tests.gigya.conftest import run_flow
 from tests.reliability.figures import Case, check, declare
 from tests.reliability.services import FaultMix, World, reconcile, world
-from tests.silverpop.world import EXAMPLE, MASTER
+from tests.silverpop.world import MASTER
 
 SUITE = "faults"
 ACCOUNTS = 200
@@ -54,7 +53,7 @@ LIKES = _declare(
     "the account's likes are the table's rows for its UID, each once",
 )
 INBOUND = _declare(
-    "inbound-optouts (Silverpop export -> Gigya lookup -> setAccountInfo)",
+    "inbound-optouts, half of 100 contacts opted out (Silverpop events -> Gigya lookup -> setAccountInfo)",
     100,
     "contacts",
     "the contact's Gigya account ends exactly as after the same run without faults",
@@ -128,6 +127,14 @@ def test_outbound_likes_arrive_exactly_once(label: str, tmp_path: Path) -> None:
         check(case, failures, gigyaFaults=gigya_faults(running.gigya), silverpopFaults=silverpop_faults(running.sp))
 
 
+def opt_out_half(running: World) -> None:
+    """The first 100 accounts as contacts; every other one opted out in Silverpop (newer than Gigya's state)."""
+    for index in range(100):
+        account = running.gigya.account(running.gigya.uid(index))
+        fields = {"GigyaUid": account["UID"], "EMAIL": account["profile"]["email"]}
+        running.sp.add_contact(MASTER, fields, opted_out=index % 2 == 0)
+
+
 def _gigya_states(sandbox: GigyaSandbox, uids: list[str]) -> dict[str, Any]:
     def strip(node: Any) -> Any:
         if isinstance(node, dict):
@@ -143,13 +150,13 @@ def test_inbound_optouts_change_gigya_as_a_run_without_faults_does(label: str, t
     outcomes = {}
     for mix_label, mix in (("calm", FaultMix(0.0)), (label, MIXES[label])):
         with world(tmp_path / mix_label, ACCOUNTS, mix) as running:
-            seed_contacts(running.gigya, running.sp, EXAMPLE)
+            opt_out_half(running)
             uids = list(running.contacts())
             status, _ = running.run_sample("inbound-optouts.json")
             outcomes[mix_label] = (status, _gigya_states(running.gigya, uids), gigya_faults(running.gigya))
     calm_status, calm, _ = outcomes["calm"]
     status, faulty, injected = outcomes[label]
-    assert calm_status["status"] == "succeeded" and calm_status["counters"]["account"]["out"] >= 5
+    assert calm_status["status"] == "succeeded" and calm_status["counters"]["account"]["out"] >= 40
     failures = reconcile(status)
     if status["status"] != "succeeded":
         failures.append(f"the job {status['status']}: {status.get('errorMessage')}")
