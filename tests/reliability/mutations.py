@@ -72,11 +72,21 @@ def _remove(document: Any, rng: random.Random) -> str:
     return f"removed {'/'.join(map(str, path))}"
 
 
-def _duplicate_step(document: Any, rng: random.Random) -> str:
-    steps = _steps(document)
-    if not steps:
-        return _wrong_type(document, rng)
-    step = rng.choice(steps)
+Mutation = Callable[[Any, random.Random], str]
+
+
+def _on_a_step(mutate: Callable[[dict[str, Any], Any, random.Random], str]) -> Mutation:
+    """A mutation of one step picked at random; a document with no steps gets a value of the wrong type instead."""
+
+    def apply(document: Any, rng: random.Random) -> str:
+        steps = _steps(document)
+        return mutate(rng.choice(steps), document, rng) if steps else _wrong_type(document, rng)
+
+    return apply
+
+
+@_on_a_step
+def _duplicate_step(step: dict[str, Any], document: Any, rng: random.Random) -> str:
     document["steps"].append(copy.deepcopy(step))
     return f"step {step.get('id')!r} twice"
 
@@ -92,30 +102,21 @@ def _cycle(document: Any, rng: random.Random) -> str:
     return f"{late.get('id')} -> {early.get('id')}"
 
 
-def _dangling(document: Any, rng: random.Random) -> str:
-    steps = _steps(document)
-    if not steps:
-        return _wrong_type(document, rng)
-    step = rng.choice(steps)
+@_on_a_step
+def _dangling(step: dict[str, Any], document: Any, rng: random.Random) -> str:
     edge = rng.choice(("next", "error"))
     step[edge] = rng.choice((["nowhere"], "nowhere", [None], [1], [{"id": "x"}], [step.get("id")]))
     return f"{step.get('id')}.{edge} = {step[edge]!r}"
 
 
-def _bad_type(document: Any, rng: random.Random) -> str:
-    steps = _steps(document)
-    if not steps:
-        return _wrong_type(document, rng)
-    step = rng.choice(steps)
+@_on_a_step
+def _bad_type(step: dict[str, Any], document: Any, rng: random.Random) -> str:
     step["type"] = rng.choice(("field.rename.", "datasource.read.gigya", "no.such.type", "", "FIELD.RENAME", 7))
     return f"{step.get('id')}.type = {step['type']!r}"
 
 
-def _bad_params(document: Any, rng: random.Random) -> str:
-    steps = _steps(document)
-    if not steps:
-        return _wrong_type(document, rng)
-    step = rng.choice(steps)
+@_on_a_step
+def _bad_params(step: dict[str, Any], document: Any, rng: random.Random) -> str:
     choice = rng.randrange(4)
     if choice == 0:
         step["params"] = rng.choice((None, [], "params", 3))
@@ -143,7 +144,7 @@ def _many_steps(document: Any, rng: random.Random) -> str:
     return f"a chain of {count} steps"
 
 
-STRUCTURAL: tuple[Callable[[Any, random.Random], str], ...] = (
+STRUCTURAL: tuple[Mutation, ...] = (
     _wrong_type,
     _wrong_type,
     _remove,

@@ -124,17 +124,21 @@ SUITES: dict[str, str] = {
 }
 
 
-def load_suites() -> list[Case]:
-    """Import every suite module (declaring its cases) and return the cases of the default run, in order."""
+def _all_cases() -> list[Case]:
+    """Every declared case, suites in the order of ``SUITES`` whatever order their modules were imported in."""
     for module in SUITE_MODULES:
         importlib.import_module(module)
-    return [case for case in declared() if not case.slow]
+    order = list(SUITES)
+    return sorted(declared(), key=lambda case: order.index(case.suite))
+
+
+def load_suites() -> list[Case]:
+    """Import every suite module (declaring its cases) and return the cases of the default run, in order."""
+    return [case for case in _all_cases() if not case.slow]
 
 
 def long_cases() -> list[Case]:
-    for module in SUITE_MODULES:
-        importlib.import_module(module)
-    return [case for case in declared() if case.slow]
+    return [case for case in _all_cases() if case.slow]
 
 
 def collect(path: Path) -> dict[str, dict[str, Any]]:
