@@ -5,9 +5,11 @@ smtp: {host: mail.example.com, port: 587, username: robot, password: ..., from: 
 retention: {days: 30}          # job work directories and error files older than this are removed
 retry: {maxAttempts: 3, backoffSeconds: 60}   # failed scheduled jobs: retried after 60 s, 120 s, ...
 scheduler: {maxConcurrentJobs: 4}
+executor: {type: dask, scheduler: tcp://dask-scheduler:8786}   # or {type: dask, workers: 4}: a local cluster
 ```
 Environment: ``DATAFLOW_SMTP_HOST``, ``DATAFLOW_SMTP_PORT``, ``DATAFLOW_SMTP_USERNAME``, ``DATAFLOW_SMTP_PASSWORD``,
-``DATAFLOW_SMTP_FROM``, ``DATAFLOW_RETENTION_DAYS``.
+``DATAFLOW_SMTP_FROM``, ``DATAFLOW_RETENTION_DAYS``, ``DATAFLOW_EXECUTOR`` (``local`` or ``dask``),
+``DATAFLOW_DASK_SCHEDULER``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class Settings:
     retry_max_attempts: int = 3
     retry_backoff_seconds: float = 60.0
     max_concurrent_jobs: int = 4
+    executor: str = "local"  # local: every job in the process that runs it; dask: partitions on a Dask cluster
+    dask_scheduler: str | None = None  # tcp://host:8786; None starts a local cluster of processes
+    dask_workers: int | None = None  # workers of that local cluster (default: one per CPU)
 
 
 def _first(*values: Any) -> Any:
@@ -57,6 +62,7 @@ def load_settings(home: Path, environ: Mapping[str, str] = os.environ) -> Settin
     retention = data.get("retention") or {}
     retry = data.get("retry") or {}
     scheduler = data.get("scheduler") or {}
+    executor = data.get("executor") or {}
     return Settings(
         smtp=SmtpSettings(
             host=environ.get("DATAFLOW_SMTP_HOST") or smtp.get("host"),
@@ -70,4 +76,7 @@ def load_settings(home: Path, environ: Mapping[str, str] = os.environ) -> Settin
         retry_max_attempts=int(retry.get("maxAttempts", 3)),
         retry_backoff_seconds=float(retry.get("backoffSeconds", 60)),
         max_concurrent_jobs=int(scheduler.get("maxConcurrentJobs", 4)),
+        executor=str(environ.get("DATAFLOW_EXECUTOR") or executor.get("type") or "local"),
+        dask_scheduler=environ.get("DATAFLOW_DASK_SCHEDULER") or executor.get("scheduler"),
+        dask_workers=int(executor["workers"]) if executor.get("workers") else None,
     )

@@ -19,6 +19,7 @@ from dataflow import jsonio, notify
 from dataflow.clock import Clock, iso, utc_now
 from dataflow.errors import FlowInvalid
 from dataflow.registry import Registry
+from dataflow.runtime.partitioned import make_runner
 from dataflow.runtime.runner import Runner, RunOptions, dataflow_id
 from dataflow.scheduling import first_run_delta_start
 from dataflow.settings import Settings
@@ -100,8 +101,10 @@ class JobService:
         environ: Mapping[str, str] = os.environ,
         owner: str | None = None,
         registry: Registry | None = None,
+        executor: Any = None,
     ) -> None:
         self.registry = registry
+        self.executor = executor  # runs partitions elsewhere (Dask); None runs every job in this process
         self.store = store
         self.settings = settings
         self.work_root = work_root
@@ -123,8 +126,9 @@ class JobService:
             environ=self.environ,
             on_progress=request.on_progress,
             cancel_event=request.cancel_event,
+            executor=self.executor,
         )
-        runner = Runner(target.validated, options)
+        runner = make_runner(target.validated, options)
         options.job_id = runner_job_id = os.urandom(16).hex()
         self._claim(target, request, runner_job_id)
         watermark = None if request.full_extract else self.store.get_watermark(target.dataflow_id)

@@ -33,7 +33,24 @@ class ReadFiles(Reader):
         self._sort_by = params.get("sortBy", "time")
         self._descending = str(params.get("sortOrder", "ASC")).upper() == "DESC"
 
+    def partitions(self) -> list[str] | None:
+        """One partition per file, in the order a single read takes them."""
+        found = self._matching()
+        return [entry.name for entry in found] if len(found) > 1 else None
+
     def read(self) -> Iterator[list[FileRef]]:
+        if self.partition is not None:
+            entry = self._directory / self.partition
+            if not entry.is_file():
+                raise FatalError(f"{entry} disappeared after the job listed it")
+            yield [FileRef.of(entry)]
+            return
+        found = self._matching()
+        self.context.info(f"{len(found)} file(s) in {self._directory} match {self._pattern.pattern!r}")
+        for entry in found:
+            yield [FileRef.of(entry)]
+
+    def _matching(self) -> list[Path]:
         if not self._directory.is_dir():
             raise FatalError(f"directory not found: {self._directory}")
         found = [
@@ -43,9 +60,7 @@ class ReadFiles(Reader):
             found.sort(key=lambda entry: entry.name, reverse=self._descending)
         else:
             found.sort(key=lambda entry: (entry.stat().st_mtime, entry.name), reverse=self._descending)
-        self.context.info(f"{len(found)} file(s) in {self._directory} match {self._pattern.pattern!r}")
-        for entry in found:
-            yield [FileRef.of(entry)]
+        return found
 
 
 class WriteFiles(FileStep):

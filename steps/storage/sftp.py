@@ -130,10 +130,25 @@ class ReadSftp(_SftpStep, Reader):
         self._sort_by = params.get("sortBy", "time")
         self._descending = str(params.get("sortOrder", "ASC")).upper() == "DESC"
 
+    def partitions(self) -> list[RemoteFile] | None:
+        """One partition per remote file, in the order a single read downloads them."""
+        selected = self._listing()
+        self.close()  # the partitions connect on their own
+        return selected if len(selected) > 1 else None
+
     def read(self) -> Iterator[list[FileRef]]:
         session = self.session
+        selected = [self.partition] if self.partition is not None else self._listing()
+        for remote in selected:
+            self.context.job.check_cancelled()
+            fetched = self._download(session, remote)
+            if fetched is not None:
+                yield [fetched]
+        self.close()  # done with the server: free its connection slot while the rest of the job runs
+
+    def _listing(self) -> list[RemoteFile]:
         try:
-            listed = session.list_files(self._directory)
+            listed = self.session.list_files(self._directory)
         except RemoteError as problem:
             raise FatalError(f"cannot list {self._directory} on {self.where}: {problem.reason}") from None
         selected = self._select(listed)
@@ -141,12 +156,7 @@ class ReadSftp(_SftpStep, Reader):
             f"{len(selected)} of {len(listed)} file(s) in {self._directory} on {self.where} "
             f"match {self._pattern.pattern!r}"
         )
-        for remote in selected:
-            self.context.job.check_cancelled()
-            fetched = self._download(session, remote)
-            if fetched is not None:
-                yield [fetched]
-        self.close()  # done with the server: free its connection slot while the rest of the job runs
+        return selected
 
     def _select(self, listed: list[RemoteFile]) -> list[RemoteFile]:
         found = [entry for entry in listed if self._pattern.fullmatch(entry.name)]
