@@ -15,7 +15,8 @@ from dataflow.store import Store, open_store
 
 
 def store() -> Store:
-    return open_store(dataflow_home())
+    home = dataflow_home()
+    return open_store(home, load_settings(home).store_url)
 
 
 def job_service(environ: Mapping[str, str] | None = None, home: Path | None = None, executor: Any = None) -> JobService:
@@ -24,7 +25,8 @@ def job_service(environ: Mapping[str, str] | None = None, home: Path | None = No
     state = home or base
     work = state / "jobs" if home else jobs_dir()
     settings = load_settings(base)
-    return JobService(open_store(state), settings, work, environ=environ or dict(os.environ), executor=executor)
+    the_store = open_store(state, None if home else settings.store_url)  # a sandbox home keeps its own file
+    return JobService(the_store, settings, work, environ=environ or dict(os.environ), executor=executor)
 
 
 EXECUTORS = ("local", "dask")

@@ -3,6 +3,11 @@
 Every run — by hand or from a schedule — goes through here, so the guarantees hold for both: runs of one flow
 never overlap; the watermark moves only when a job succeeds, to that job's start time; the job's status,
 counters, trace and error file location are stored; a kill request from another process stops the job.
+
+The flow's lock is a lease: the job's watcher renews it every third of ``lease_seconds`` while the job runs. If
+the process dies, the lease runs out and the next process to start the flow takes over (on a SQLite store a
+process on the same host that is gone is noticed at once by its pid). A job that finds its lease taken over
+stops, and its outcome is not recorded: the process that took over owns the flow now.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +33,7 @@ from dataflow.store import AlreadyRunning, Store
 from dataflow.validation import ValidatedFlow, validate_path, validate_text
 
 KILL_POLL_SECONDS = 0.5
+LEASE_LOST = "this process lost the job's lease (another process took the flow over); the outcome was not recorded"
 
 
 @dataclass
@@ -140,7 +147,7 @@ class JobService:
             options.first_run_window = now - start
         stop_watching = threading.Event()
         watcher = threading.Thread(
-            target=self._watch_kill, args=(runner_job_id, request.cancel_event, stop_watching), daemon=True
+            target=self._watch, args=(runner_job_id, request.cancel_event, stop_watching), daemon=True
         )
         watcher.start()
         try:
@@ -150,9 +157,9 @@ class JobService:
             watcher.join()
         if request.scheduling:
             status["schedulingId"] = request.scheduling.get("id")
-        self.store.finish_job(status)
-        if status["status"] == "succeeded":
-            self.store.set_watermark(target.dataflow_id, status["startTime"], status["id"])
+        if not self.store.complete_job(status, self.owner):  # records it, and the watermark on success
+            status.update(status="failed", errorMessage=LEASE_LOST)
+            return status
         self._notify(request.scheduling, status, runner)
         return status
 
@@ -167,20 +174,33 @@ class JobService:
             "owner": self.owner,
             "workDir": str(self.work_root / job_id),
         }
+        lease = self.settings.lease_seconds
         try:
-            self.store.start_job(job)
+            self.store.start_job(job, lease)
         except AlreadyRunning as busy:
             running = self.store.get_job(busy.job_id)
-            if running is None or owner_alive(running["owner"]):
+            if running is None or self.store.shared or owner_alive(running["owner"]):
                 raise
             self.store.mark_failed(busy.job_id, "the process running this job is gone", iso(self.clock()))
-            self.store.start_job(job)
+            self.store.start_job(job, lease)
 
-    def _watch_kill(self, job_id: str, cancel: threading.Event, stop: threading.Event) -> None:
-        while not stop.wait(KILL_POLL_SECONDS):
-            if self.store.kill_requested(job_id):
-                cancel.set()
-                return
+    def _watch(self, job_id: str, cancel: threading.Event, stop: threading.Event) -> None:
+        """Turn a kill request into the job's cancel event, and renew the job's lease while it runs."""
+        lease = self.settings.lease_seconds
+        renew_every = lease / 3
+        last_renewal = time.monotonic()
+        while not stop.wait(min(KILL_POLL_SECONDS, renew_every)):
+            try:
+                if self.store.kill_requested(job_id):
+                    cancel.set()
+                    return
+                if time.monotonic() - last_renewal >= renew_every:
+                    if not self.store.renew_lease(job_id, self.owner, lease):
+                        cancel.set()  # taken over: stop; complete_job will refuse to record this run
+                        return
+                    last_renewal = time.monotonic()
+            except Exception:  # the store is unreachable for a moment: try again; the lease has slack for it
+                continue
 
     def _notify(self, scheduling: dict[str, Any] | None, status: dict[str, Any], runner: Runner) -> None:
         to = notify.recipients(scheduling, status["status"])

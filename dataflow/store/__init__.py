@@ -1,15 +1,19 @@
 """The state store: named dataflows (published and draft, versioned), schedulings, jobs and watermarks.
 
-One small interface (``Store``) with an embedded SQLite default under ``DATAFLOW_HOME``; a server database can
-replace it by implementing the same methods.
+One small interface (``Store``), one SQL implementation of it (``sql.py``) and two dialects: an embedded SQLite
+file under ``DATAFLOW_HOME`` by default, or a PostgreSQL server that schedulers on several hosts share
+(``DATAFLOW_STORE=postgresql://...`` or ``store:`` in config.yaml).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class StoreError(Exception):
@@ -40,6 +44,8 @@ class StoredFlow:
 
 
 class Store(Protocol):
+    shared: bool  # processes on other hosts may share it: a job's owner is judged by its lease, not its pid
+
     # dataflows
     def save_flow(self, document: dict[str, Any], status: str = "published") -> StoredFlow: ...
     def get_flow(self, name_or_id: str, status: str = "published") -> StoredFlow | None: ...
@@ -54,16 +60,24 @@ class Store(Protocol):
     def set_scheduling_times(
         self, scheduling_id: str, next_job_start_time: str | None, retry_at: str | None, retry_attempt: int
     ) -> None: ...
+    def set_retry(self, scheduling_id: str, retry_at: str | None, retry_attempt: int) -> None: ...
+    def claim_schedulings(
+        self,
+        claim: Callable[[dict[str, Any]], tuple[str | None, str | None, int] | None],
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]: ...
 
     # jobs
-    def start_job(self, job: dict[str, Any]) -> None: ...
+    def start_job(self, job: dict[str, Any], lease_seconds: float = ...) -> None: ...
+    def renew_lease(self, job_id: str, owner: str, lease_seconds: float = ...) -> bool: ...
+    def complete_job(self, status: dict[str, Any], owner: str) -> bool: ...
     def finish_job(self, status: dict[str, Any]) -> None: ...
     def get_job(self, job_id: str) -> dict[str, Any] | None: ...
     def list_jobs(self, dataflow: str | None = None, limit: int = 50) -> list[dict[str, Any]]: ...
     def running_jobs(self) -> list[dict[str, Any]]: ...
     def request_kill(self, job_id: str) -> bool: ...
     def kill_requested(self, job_id: str) -> bool: ...
-    def mark_failed(self, job_id: str, reason: str, end_time: str) -> None: ...
+    def mark_failed(self, job_id: str, reason: str, end_time: str) -> bool: ...
     def old_jobs(self, before: str) -> list[dict[str, Any]]: ...
     def forget_work_dir(self, job_id: str) -> None: ...
 
@@ -72,7 +86,14 @@ class Store(Protocol):
     def set_watermark(self, dataflow_id: str, last_runtime: str, job_id: str) -> None: ...
 
 
-def open_store(home: Path) -> Store:
+def open_store(home: Path, url: str | None = None) -> Store:
+    """The store at ``url`` (a PostgreSQL URL), else the SQLite file ``home/state.db``."""
+    if url and url.startswith(POSTGRES_SCHEMES):
+        from dataflow.store.postgresql import PostgresStore
+
+        return PostgresStore(url)
+    if url:
+        raise StoreError(f"unsupported store '{url.split(':', 1)[0]}': use a postgresql:// URL, or none for SQLite")
     from dataflow.store.sqlite import SQLiteStore
 
     return SQLiteStore(home / "state.db")

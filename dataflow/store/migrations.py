@@ -1,7 +1,9 @@
-"""Versioned schema migrations of the embedded state store.
+"""Versioned schema migrations of the state store, written once for SQLite and PostgreSQL.
 
-Each entry upgrades the database by one version; ``PRAGMA user_version`` records where a database stands, so
-an older database is brought forward on open and a newer one (from a later release) is refused.
+Each entry upgrades the database by one version; the dialect records where a database stands (SQLite's
+``PRAGMA user_version``, a ``dataflow_schema`` table on PostgreSQL), so an older database is brought forward on
+open and a newer one (from a later release) is refused. Use SQL both databases accept (TEXT, INTEGER, DOUBLE
+PRECISION, partial indexes, ``ALTER TABLE ... ADD COLUMN``); ``tests/ops/test_store.py`` runs on both.
 """
 
 from __future__ import annotations
@@ -53,5 +55,9 @@ MIGRATIONS: tuple[str, ...] = (
         last_runtime TEXT NOT NULL,
         job_id TEXT NOT NULL
     );
+    """,
+    # 2: a running job's lease, in epoch seconds on the database's clock (renewed while the job runs)
+    """
+    ALTER TABLE jobs ADD COLUMN lease_expires DOUBLE PRECISION;
     """,
 )
