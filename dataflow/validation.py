@@ -17,7 +17,7 @@ from dataflow import placeholders, schemas, variables
 from dataflow.component import failure_kind
 from dataflow.diagnostics import Diagnostic
 from dataflow.graph import FlowGraph
-from dataflow.loading import DocumentSyntaxError, Position, SourceMap, load_document, read_document
+from dataflow.loading import DocumentSyntaxError, Position, SourceMap, load_document, read_document, value_at
 from dataflow.model import Dataflow, Step, build
 from dataflow.registry import ComponentInfo, Registry, UnknownComponent, default_registry
 
@@ -198,20 +198,10 @@ def _check_component_params(
         path = (*params_path, *problem.path)
         inside = None
         if problem.offset is not None:
-            value = _value_at(step.params, problem.path)
+            value = value_at(step.params, problem.path)
             if isinstance(value, str):
                 inside = (value, problem.offset)
         checker.at(path, "params", problem.message, step, inside=inside)
-
-
-def _value_at(params: Any, path: tuple[str | int, ...]) -> Any:
-    node = params
-    for part in path:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
 
 
 def _check_placeholders(checker: _Checker, step: Step, path: tuple[str | int, ...], value: Any) -> None:

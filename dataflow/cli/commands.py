@@ -10,6 +10,7 @@ from typing import Any
 from dataflow import jsonio
 from dataflow.diagnostics import Diagnostic
 from dataflow.loading import DocumentSyntaxError, read_document
+from dataflow.reference.describe import describe
 from dataflow.registry import UnknownComponent, default_registry
 from dataflow.validation import ValidatedFlow, validate_path
 from dataflow.variables import parse_assignments
@@ -145,7 +146,7 @@ def steps(args: argparse.Namespace) -> int:
             raise UsageError(str(unknown)) from unknown
     else:
         infos = [registry.get(name) for name in registry.types()]
-    documents = [_describe(info) for info in infos]
+    documents = [describe(info) for info in infos]
     if args.json:
         print(jsonio.dumps_pretty(documents[0] if args.type else documents))
         return 0
@@ -154,38 +155,7 @@ def steps(args: argparse.Namespace) -> int:
         print(f"    {document['description']}")
         if args.type or len(documents) == 1:
             for name, spec in document["params"].items():
-                flags = " (required)" if spec["required"] else ""
+                flags = (" (required)" if spec["required"] else "") + (" (secret)" if spec.get("secret") else "")
                 default = f" [default: {jsonio.dumps(spec['default'])}]" if "default" in spec else ""
                 print(f"    - {name}: {spec['type']}{flags}{default}  {spec['description']}")
     return 0
-
-
-def _describe(info: Any) -> dict[str, Any]:
-    schema = info.schema
-    required = set(schema.get("required", []))
-    params = {}
-    for name, spec in schema.get("properties", {}).items():
-        entry: dict[str, Any] = {
-            "type": _type_text(spec),
-            "required": name in required,
-            "description": spec.get("description", ""),
-        }
-        if "default" in spec:
-            entry["default"] = spec["default"]
-        if "enum" in spec:
-            entry["enum"] = spec["enum"]
-        params[name] = entry
-    return {
-        "type": info.type,
-        "description": info.description,
-        "consumes": info.cls.consumes,
-        "produces": info.cls.produces,
-        "params": params,
-    }
-
-
-def _type_text(spec: dict[str, Any]) -> str:
-    if "enum" in spec:
-        return " | ".join(jsonio.dumps(v) for v in spec["enum"])
-    kind = spec.get("type", "any")
-    return " | ".join(kind) if isinstance(kind, list) else str(kind)

@@ -14,7 +14,7 @@ from typing import Any
 
 from dataflow import jsonio
 from dataflow.cli.commands import UsageError, print_diagnostics
-from dataflow.loading import DocumentSyntaxError, read_document
+from dataflow.loading import UnreadableDocument, read_checked, read_document
 from dataflow.resources import flows_dir
 from dataflow.validation import validate_path
 from dataflow.variables import VARIABLE, fill
@@ -68,11 +68,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _config(path: Path) -> dict[str, Any]:
     try:
-        data, _ = read_document(path)
-    except OSError as problem:
-        raise UsageError(f"cannot read {path}: {problem.strerror}") from problem
-    except DocumentSyntaxError as problem:
-        raise UsageError(f"{path}:{problem.line}:{problem.column}: {problem.message}") from problem
+        data, _ = read_checked(path)
+    except UnreadableDocument as problem:
+        raise UsageError(str(problem)) from problem
     if not isinstance(data, dict):
         raise UsageError(f"{path} must hold a mapping of settings")
     return data

@@ -73,8 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     steps = commands.add_parser("steps", help="list the registered components and their params")
     steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
     steps.add_argument("--json", action="store_true")
-    from dataflow.cli import flows_command, init_command, jobs_command, schedule_command
+    from dataflow.cli import docs_command, flows_command, init_command, jobs_command, schedule_command, test_command
 
+    test_command.add_parser(commands)
+    docs_command.add_parsers(commands)
     init_command.add_parser(commands)
     flows_command.add_parser(commands)
     jobs_command.add_parser(commands)
@@ -84,7 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from dataflow.cli import commands, flows_command, init_command, jobs_command, run_command, schedule_command
+    from dataflow.cli import (
+        commands,
+        docs_command,
+        flows_command,
+        init_command,
+        jobs_command,
+        run_command,
+        schedule_command,
+        test_command,
+    )
 
     handlers = {
         "init": init_command.run,
@@ -97,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "graph": commands.graph,
         "steps": commands.steps,
         "sandbox": _sandbox,
+        "test": test_command.run,
+        "docs": docs_command.docs,
+        "schema": docs_command.schema,
     }
     try:
         return handlers[args.command](args)

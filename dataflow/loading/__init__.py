@@ -13,7 +13,7 @@ from typing import Any
 
 from dataflow.loading.errors import DocumentSyntaxError
 from dataflow.loading.jsonpos import load_json
-from dataflow.loading.positions import LineIndex, Path, Position, SourceMap, json_pointer
+from dataflow.loading.positions import LineIndex, Path, Position, SourceMap, json_pointer, value_at
 from dataflow.loading.yamlpos import load_yaml
 
 __all__ = [
@@ -22,11 +22,14 @@ __all__ = [
     "Path",
     "Position",
     "SourceMap",
+    "UnreadableDocument",
     "json_pointer",
     "load_document",
     "load_json",
     "load_yaml",
+    "read_checked",
     "read_document",
+    "value_at",
 ]
 
 _JSON_SUFFIXES = frozenset({".json"})
@@ -61,3 +64,17 @@ def read_document(path: pathlib.Path) -> tuple[Any, SourceMap]:
         message = f"the file is not UTF-8 text (invalid byte 0x{bad_byte:02x} at offset {error.start})"
         raise DocumentSyntaxError(message, 1, 1) from None
     return load_document(text, pathlib.Path(path).name)
+
+
+class UnreadableDocument(ValueError):
+    """A document that is missing, unreadable or malformed; the message names FILE (and LINE:COL)."""
+
+
+def read_checked(path: pathlib.Path) -> tuple[Any, SourceMap]:
+    """:func:`read_document`, with every way of failing turned into one :class:`UnreadableDocument`."""
+    try:
+        return read_document(path)
+    except OSError as problem:
+        raise UnreadableDocument(f"cannot read {path}: {problem.strerror}") from problem
+    except DocumentSyntaxError as problem:
+        raise UnreadableDocument(f"{path}:{problem.line}:{problem.column}: {problem.message}") from problem

@@ -81,6 +81,17 @@ def _spellings(item: PathItem) -> tuple[PathItem, ...]:
     return (item,)
 
 
+def value_at(data: object, path: Sequence[PathItem]) -> object:
+    """The value at ``path`` inside plain data, or None when the path does not exist."""
+    node = data
+    for part in path:
+        try:
+            node = node[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
 def json_pointer(path: Sequence[PathItem]) -> str:
     """RFC 6901 pointer for ``path`` (``~`` → ``~0``, ``/`` → ``~1``); the root is ``""``."""
     return "".join("/" + str(item).replace("~", "~0").replace("/", "~1") for item in path)
