@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from dataflow.errors import DataflowError
@@ -111,7 +111,7 @@ class DaskExecutor:
         kind = "processes" if self.processes else "threads"
         return f"local Dask cluster of {workers} worker {kind}"
 
-    def run(self, tasks: list[PartitionTask], cancel: threading.Event) -> Iterator[dict[str, Any]]:
+    def run(self, tasks: list[PartitionTask], cancel: threading.Event) -> Generator[dict[str, Any], None, None]:
         from distributed import Event, as_completed
 
         client = self.client
@@ -121,10 +121,10 @@ class DaskExecutor:
             for task in tasks
         ]
         pending = as_completed(futures, loop=client.loop)
+        finished = False
         try:
             while not pending.is_empty():
                 if cancel.is_set():
-                    kill.set()
                     return
                 ready = pending.next_batch(block=False)
                 if not ready:
@@ -134,7 +134,10 @@ class DaskExecutor:
                     result = self._result(future, tasks)
                     future.cancel()  # forget it: a worker dying later must not make Dask run it again
                     yield result
+            finished = True
         finally:
+            if not finished:  # killed, interrupted, or one partition could not run: stop the others
+                kill.set()
             for future in futures:
                 future.cancel()
 

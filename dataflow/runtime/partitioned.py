@@ -83,29 +83,35 @@ class PartitionedRunner(Runner):
     def _run_partitions(self, the_plan: Plan) -> list[dict[str, Any]]:
         tasks = self._tasks(the_plan)
         results: list[dict[str, Any] | None] = [None] * len(tasks)
-        for result in self.options.executor.run(tasks, self.job.cancel_event):
-            if results[result["index"]] is not None:
-                continue  # an executor may hand back a partition it had to run again; the first result counts
-            self._check_visible(result)
-            results[result["index"]] = result
-            for step_id, counts in result["counters"].items():
-                self.components[step_id].counters.add(counts)
-            self.job.trace.extend(result["trace"])
-            self._report_progress()
+        stream = self.options.executor.run(tasks, self.job.cancel_event)
+        try:
+            for result in stream:
+                if results[result["index"]] is not None:
+                    continue  # an executor may hand back a partition it had to run again; the first result counts
+                self._check_visible(result)
+                results[result["index"]] = result
+                for step_id, counts in result["counters"].items():
+                    self.components[step_id].counters.add(counts)
+                self.job.trace.extend(result["trace"])
+                self._report_progress()
+                if result["status"] != "succeeded":
+                    break  # the job fails (or was killed): the other partitions are stopped
+        finally:
+            stream.close()
         self.job.check_cancelled()
-        finished = [result for result in results if result is not None]
-        if len(finished) != len(tasks):
-            raise DataflowError(f"the executor returned {len(finished)} of {len(tasks)} partitions")
-        for result in finished:  # in partition order, so the error file reads as one run's would
+        received = [result for result in results if result is not None]
+        for result in received:  # in partition order, so the error file reads as one run's would
             if result["errorFile"]:
                 self.failed_to_error_file += self.error_file.append_from(Path(result["errorFile"]))
-        for result in finished:
+        for result in received:
             if result["status"] == "killed":
                 raise JobKilled("the job was killed")
             if result["status"] != "succeeded":
                 where = tasks[result["index"]].describe()
                 raise PartitionFailed(result["errorMessage"] or f"{where} failed", result.get("errorDetails"))
-        return finished
+        if len(received) != len(tasks):
+            raise DataflowError(f"the executor returned {len(received)} of {len(tasks)} partitions")
+        return received
 
     def _check_visible(self, result: dict[str, Any]) -> None:
         """Part files must be where the driver can read them: workers elsewhere need a shared work directory."""

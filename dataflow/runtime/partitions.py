@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -58,11 +59,11 @@ class PartitionTask:
 class Executor(Protocol):
     """Runs partitions somewhere (Dask workers); the engine keeps the DAG and decides what a partition is."""
 
-    def run(self, tasks: list[PartitionTask], cancel: threading.Event) -> Any:
+    def run(self, tasks: list[PartitionTask], cancel: threading.Event) -> Generator[dict[str, Any], None, None]:
         """Run every task; yield each result (``run_partition``'s) as it completes, in any order.
 
-        Stops early, cancelling what is left, when ``cancel`` is set. Raises ``DataflowError`` when a partition
-        could not be run at all (every attempt's worker died).
+        Stops early when ``cancel`` is set; closing the generator early stops the partitions still running.
+        Raises ``DataflowError`` when a partition could not be run at all (every attempt's worker died).
         """
         ...
 
