@@ -3,8 +3,10 @@
 Why: an outbound sync is Gigya reads, record transforms, DSV formatting, then the Silverpop writer's own work
 (rewriting the file as Silverpop reads it, SFTP upload, the ImportList job, reading .res/.err). Only the first
 and the import job are other systems' time; this splits the wall time so a regression in our part shows.
-It runs ``flows/silverpop/outbound-accounts.json`` as shipped (filled as ``--config`` would, connection pointed
-at the sandboxes) between the Gigya sandbox and the Silverpop sandbox on loopback.
+It runs ``flows/silverpop/outbound-accounts.json`` as shipped (connection pointed at the sandboxes through the
+job's environment, the Silverpop sandbox started with the example configuration's layout) between the Gigya
+sandbox and the Silverpop sandbox on loopback. ``opt-out export`` is the writer's RawRecipientDataExport of
+recent opt-outs (so it never pushes a value older than one).
 
 Split: ``gigya read`` is time spent inside the reader's ``read()`` (Gigya calls and paging), ``dsv format``
 inside ``file.format.dsv``; the writer reports ``prepare``, ``upload``, ``import job`` (submit to COMPLETE, as
@@ -30,6 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+from dataflow.cli.sandbox_run import sandbox_layout
+from dataflow.cli.silverpop import load
 from dataflow.component import Record
 from dataflow.files import FileRef
 from dataflow.registry import Registry
@@ -40,7 +44,7 @@ from sandbox.silverpop import FaultConfig, SilverpopConfig, SilverpopSandbox
 from sandbox.silverpop.clock import Clock
 from steps.file.format_dsv import FormatDsv
 from steps.gigya.read import ReadAccounts
-from tests.silverpop.conftest import DATABASES, FLOWS, REGISTRY, connection, gigya_environ
+from tests.silverpop.conftest import FLOWS, REGISTRY, gigya_environ
 
 SPENT: dict[str, float] = {}
 
@@ -86,7 +90,8 @@ def registry() -> Registry:
 def measure(accounts: int, faults: bool, poll: float, log: Any) -> dict[str, Any]:
     SPENT.clear()
     fault_config = FaultConfig(server_error_rate=0.1, token_expiry_rate=0.05, seed=201) if faults else FaultConfig()
-    config = SilverpopConfig(contacts=0, databases=DATABASES, job_waiting_s=0.2, job_running_s=0.2, faults=fault_config)
+    layout = sandbox_layout(load(FLOWS / "customer.example.yaml"))  # the org the shipped flow expects
+    config = SilverpopConfig(contacts=0, job_waiting_s=0.2, job_running_s=0.2, faults=fault_config, **layout)
     started = time.perf_counter()
     gigya = GigyaSandbox(
         accounts=accounts, seed=17, **({"fault_rate": 0.1, "fault_codes": (500001,)} if faults else {})
@@ -98,17 +103,22 @@ def measure(accounts: int, faults: bool, poll: float, log: Any) -> dict[str, Any
         document = json.loads((FLOWS / "outbound-accounts.json").read_text())
         for step in document["steps"]:
             if step["type"] == "datasource.write.silverpop":
-                step["params"].pop("podNumber")
-                step["params"].update({**connection(silverpop), "jobPollSeconds": poll, "retryBackoffMs": 500})
+                step["params"].update({"jobPollSeconds": poll, "retryBackoffMs": 500})
         sp = silverpop.config
-        variables = {"clientId": sp.client_id, "clientSecret": sp.client_secret, "refreshToken": sp.refresh_token}
-        variables.update(listId=silverpop.lists["Gigya Master"], syncPhoneNumbers=True)
-        validated = validate_text(json.dumps(document), "outbound-accounts.json", variables, registry())
+        environ = {
+            **gigya_environ(gigya),
+            "SILVERPOP_API_URL": silverpop.url,
+            "SILVERPOP_SFTP_HOST": silverpop.host,
+            "SILVERPOP_SFTP_PORT": str(silverpop.sftp_port),
+            "SILVERPOP_CLIENT_SECRET": sp.client_secret,
+            "SILVERPOP_REFRESH_TOKEN": sp.refresh_token,
+        }
+        validated = validate_text(json.dumps(document), "outbound-accounts.json", {}, registry())
         assert validated.ok, [d.format() for d in validated.diagnostics]
         with tempfile.TemporaryDirectory(prefix="bench-silverpop-") as work:
             runner = Runner(
                 validated,
-                RunOptions(work_root=Path(work), environ=gigya_environ(gigya), full_extract=True),
+                RunOptions(work_root=Path(work), environ=environ, full_extract=True),
             )
             started = time.perf_counter()
             status = runner.run()
@@ -117,12 +127,14 @@ def measure(accounts: int, faults: bool, poll: float, log: Any) -> dict[str, Any
             raise SystemExit(f"the run failed: {status.get('errorMessage')}")
         writer = runner.components["silverpop"]
         contacts = len(silverpop.contacts("Gigya Master"))
-        if contacts != accounts or status["counters"]["silverpop"]["out"] != accounts:
+        sent = accounts - status["counters"]["account"]["filtered"]  # accounts that withdrew the required consent
+        if contacts != sent or status["counters"]["silverpop"]["out"] != sent:
             raise SystemExit(f"expected {accounts:,} contacts, Silverpop holds {contacts:,}")
         split = {
             "gigya read": SPENT.get("gigya read", 0.0),
             "dsv format": SPENT.get("dsv format", 0.0),
-            "writer prepare": writer.timings.get("prepare", 0.0),
+            "opt-out export": writer.timings.get("opt-outs", 0.0),
+            "writer prepare": writer.timings.get("prepare", 0.0) - writer.timings.get("opt-outs", 0.0),
             "upload": writer.timings.get("upload", 0.0),
             "import job": writer.timings.get("import", 0.0),
             "results": writer.timings.get("results", 0.0),

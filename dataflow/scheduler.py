@@ -24,7 +24,7 @@ from dataflow.errors import FlowInvalid
 from dataflow.retention import prune
 from dataflow.runtime.jobs import JobRequest, JobService, owner_alive, resolve
 from dataflow.scheduling import next_slot, parse_time
-from dataflow.store import AlreadyRunning
+from dataflow.store import LOCAL_SITE, AlreadyRunning
 
 Log = Callable[[str], None]
 PRUNE_EVERY = timedelta(hours=1)
@@ -49,6 +49,7 @@ class Scheduler:
         self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="job")
         self._active: dict[str, Future[Any]] = {}  # scheduling id -> its running job
         self._lock = threading.Lock()
+        self._tick_lock = threading.Lock()
 
     # recovery ---------------------------------------------------------------------------------------------------
     def recover(self) -> list[str]:
@@ -63,37 +64,41 @@ class Scheduler:
                 continue  # another scheduler got there first, and queued the retry
             recovered.append(job["id"])
             self.log(f"job {job['id']} of '{job['dataflowName']}' was interrupted; marked failed")
-            scheduling = self.store.get_scheduling(job["schedulingId"]) if job.get("schedulingId") else None
+            scheduling = self.store.get_scheduling(job["schedulingId"], None) if job.get("schedulingId") else None
             if scheduling is not None:
                 self._queue_retry(scheduling, job["attemptNumber"], now)
         return recovered
 
     # the loop ---------------------------------------------------------------------------------------------------
     def tick(self) -> list[Future[Any]]:
-        """Start every job that is due now (as many as there are free workers); returns their futures."""
-        self.recover()
-        now = self.clock()
-        with self._lock:
-            free = self.max_workers - len(self._active)
-            busy = set(self._active)
-        if free <= 0:
-            return []
-        running = {job["dataflowId"] for job in self.store.running_jobs()}
+        """Start every job that is due now, in every site, as many as there are free workers; returns their futures.
 
-        def claim(scheduling: dict[str, Any]) -> tuple[str | None, str | None, int] | None:
-            if not scheduling.get("enabled", True) or scheduling["id"] in busy:
-                return None
-            kind = _due(scheduling, now)
-            if kind is None or scheduling["dataflowId"] in running:
-                return None  # not due; or the flow is busy, and the slot stays due until it is free
-            return self._advanced(scheduling, now, kind == "retry")
+        Safe to call from several threads (the loop, and a server starting a one-time scheduling at once): one
+        tick at a time in this process, and one claim per due slot across every scheduler sharing the store."""
+        with self._tick_lock:
+            self.recover()
+            now = self.clock()
+            with self._lock:
+                free = self.max_workers - len(self._active)
+                busy = set(self._active)
+            if free <= 0:
+                return []
+            running = {job["dataflowId"] for job in self.store.running_jobs()}
 
-        started = []
-        for scheduling in self.store.claim_schedulings(claim, limit=free):
-            future = self._launch(scheduling, now, retry=_due(scheduling, now) == "retry")
-            if future is not None:
-                started.append(future)
-        return started
+            def claim(scheduling: dict[str, Any]) -> tuple[str | None, str | None, int] | None:
+                if not scheduling.get("enabled", True) or scheduling["id"] in busy:
+                    return None
+                kind = _due(scheduling, now)
+                if kind is None or scheduling["dataflowId"] in running:
+                    return None  # not due; or the flow is busy, and the slot stays due until it is free
+                return self._advanced(scheduling, now, kind == "retry")
+
+            started = []
+            for scheduling in self.store.claim_schedulings(claim, limit=free):
+                future = self._launch(scheduling, now, retry=_due(scheduling, now) == "retry")
+                if future is not None:
+                    started.append(future)
+            return started
 
     def run_forever(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         self.recover()
@@ -115,7 +120,13 @@ class Scheduler:
     def _launch(self, scheduling: dict[str, Any], now: datetime, retry: bool) -> Future[Any] | None:
         """Start the job of a claimed slot (already moved on in the store)."""
         try:
-            target = resolve(self.store, scheduling["dataflowId"], {}, registry=self.service.registry)
+            target = resolve(
+                self.store,
+                scheduling["dataflowId"],
+                {},
+                registry=self.service.registry,
+                site=scheduling.get("apiKey", LOCAL_SITE),
+            )
         except (LookupError, FlowInvalid) as problem:
             self.log(f"scheduling '{scheduling['name']}': cannot run: {problem}")
             return None
@@ -155,7 +166,7 @@ class Scheduler:
                 self._active.pop(scheduling.get("id"), None)
         self.log(f"job {status['id']} of '{status['dataflowName']}': {status['status']}")
         if status["status"] == "failed":
-            current = self.store.get_scheduling(scheduling["id"])
+            current = self.store.get_scheduling(scheduling["id"], None)
             if current is not None:
                 self._queue_retry(current, request.attempt_number, self.clock())
         return status

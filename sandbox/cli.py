@@ -4,19 +4,19 @@
 fault_rate, latency_ms; optionally drop_rate). For ``gigya`` it prints one JSON line once the server listens —
 ``{"service", "url", "apiKey", "userKey", "secret", "dataCenter"}`` — and serves until SIGINT or SIGTERM.
 ``silverpop`` is handed to ``sandbox.silverpop.cli.serve`` when that package is installed (exit 2 otherwise).
+The partner stand-ins (``mailchimp``, ``marketo``, ``campaignmonitor``, ``constantcontact``, ``salesforce``,
+``sfmc``, ``bluekai``) print their connection (``sandbox.partners``) the same way.
 ``python -m sandbox.cli`` offers the same without the engine installed (benchmarks start it that way).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from types import FrameType
+
+from sandbox.serving import serve_until_signal
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -24,6 +24,10 @@ def serve(args: argparse.Namespace) -> int:
         return _serve_gigya(args)
     if args.service == "all":
         return _serve_all(args)
+    from sandbox.partners import PARTNERS, serve_partner
+
+    if args.service in PARTNERS:
+        return serve_partner(args)
     try:  # the Silverpop sandbox lives in its own package and brings its own serve()
         from sandbox.silverpop.cli import serve as serve_silverpop
     except ImportError as problem:
@@ -51,22 +55,8 @@ def _serve_gigya(args: argparse.Namespace) -> int:
     except OSError as problem:
         print(f"dataflow sandbox: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
         return 1
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        line = {"service": "gigya", "url": sandbox.url, **sandbox.config.credentials()}
-        print(json.dumps(line), flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        sandbox.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
+    line = {"service": "gigya", "url": sandbox.url, **sandbox.config.credentials()}
+    return serve_until_signal([line], sandbox.stop)
 
 
 def _serve_all(args: argparse.Namespace) -> int:
@@ -80,28 +70,20 @@ def _serve_all(args: argparse.Namespace) -> int:
     ).start()
     silverpop = SilverpopSandbox(config_from_args(args), host=args.host, port=0, sftp_port=0)
     silverpop.start()
-    stop = threading.Event()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        print(json.dumps({"service": "gigya", "url": gigya.url, **gigya.config.credentials()}), flush=True)
-        print(json.dumps(silverpop.info()), flush=True)
-        while not stop.wait(0.5):
-            pass
-    finally:
+    def stop_both() -> None:
         silverpop.stop()
         gigya.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    return 0
+
+    lines = [{"service": "gigya", "url": gigya.url, **gigya.config.credentials()}, silverpop.info()]
+    return serve_until_signal(lines, stop_both)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.cli", description=__doc__)
-    parser.add_argument("service", choices=("gigya", "silverpop", "all"))
+    from sandbox.partners import PARTNERS
+
+    parser.add_argument("service", choices=("gigya", "silverpop", "all", *PARTNERS))
     parser.add_argument("--sftp-port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)

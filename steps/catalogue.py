@@ -8,7 +8,20 @@ from __future__ import annotations
 
 from importlib import import_module
 
-FAMILIES = ("steps.field", "steps.file", "steps.storage", "steps.record", "steps.gigya", "steps.silverpop")
+FAMILIES = (
+    "steps.field",
+    "steps.file",
+    "steps.storage",
+    "steps.record",
+    "steps.gigya",
+    "steps.silverpop",
+    "steps.mailchimp",
+    "steps.marketo",
+    "steps.campaignmonitor",
+    "steps.constantcontact",
+    "steps.salesforce",
+    "steps.bluekai",
+)
 
 
 def _gather() -> dict[str, str]:

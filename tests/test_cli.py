@@ -146,7 +146,7 @@ def test_validating_a_directory_skips_configuration_files_beside_flows(
     monkeypatch.setenv("DATAFLOW_SFTP_KNOWN_HOSTS", os.devnull)
     config = ROOT / "flows" / "silverpop" / "customer.example.yaml"
     assert main(["validate", str(ROOT / "flows"), "--config", str(config)]) == 0
-    assert "8 flow(s) valid" in capsys.readouterr().out
+    assert "9 flow(s) valid" in capsys.readouterr().out
     broken = tmp_path / "flows"
     broken.mkdir()
     (broken / "settings.yaml").write_text("colour: blue\n")

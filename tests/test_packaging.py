@@ -40,6 +40,8 @@ def test_wheel_ships_schemas_flows_and_entry_points(tmp_path: Path) -> None:
     for schema in (ROOT / "schemas" / "params").glob("*.json"):
         assert f"dataflow/_resources/schemas/params/{schema.name}" in names
     assert "dataflow/_resources/flows/local/accounts-to-silverpop-csv.yaml" in names
+    for console_file in ("templates/flow.html", "templates/job.html", "static/console.js", "static/console.css"):
+        assert f"dataflow/server/console/{console_file}" in names  # the console works from a plain install
     assert "[dataflow.components]" in declared and "steps = steps.catalogue:COMPONENTS" in declared
     assert "dataflow = dataflow.cli.main:main" in declared
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from dataflow import jsonio
 from dataflow.diagnostics import Diagnostic
-from dataflow.loading import DocumentSyntaxError, read_document
+from dataflow.loading import DocumentSyntaxError, SourceMap, UnreadableDocument, read_checked, read_document
 from dataflow.reference.describe import describe
 from dataflow.registry import UnknownComponent, default_registry
 from dataflow.validation import ValidatedFlow, validate_path
@@ -22,17 +22,21 @@ class UsageError(Exception):
     """Bad command-line input (exit code 2)."""
 
 
+def read_settings(path: Path, label: str, what: str) -> tuple[dict[str, Any], SourceMap]:
+    """A YAML/JSON file holding a mapping, and where each value is written; ``UsageError`` naming ``label``."""
+    try:
+        data, source = read_checked(path)
+    except UnreadableDocument as problem:
+        raise UsageError(f"{label}: {problem}") from problem
+    if not isinstance(data, dict):
+        raise UsageError(f"{label} must hold a mapping of {what}")
+    return data, source
+
+
 def load_variables(args: argparse.Namespace) -> dict[str, Any]:
     variables: dict[str, Any] = {}
     if getattr(args, "config", None):
-        try:
-            data, _ = read_document(Path(args.config))
-        except OSError as problem:
-            raise UsageError(f"cannot read --config {args.config}: {problem.strerror}") from problem
-        except DocumentSyntaxError as problem:
-            raise UsageError(f"{args.config}:{problem.line}:{problem.column}: {problem.message}") from problem
-        if not isinstance(data, dict):
-            raise UsageError(f"--config {args.config} must hold a mapping of variable names to values")
+        data, _ = read_settings(Path(args.config), f"--config {args.config}", "variable names to values")
         variables.update(data)
     try:
         variables.update(parse_assignments(getattr(args, "param", []) or []))
@@ -55,14 +59,7 @@ def site_environ(path: str | None, base: dict[str, str]) -> dict[str, str]:
     environ = dict(base)
     if not path:
         return environ
-    try:
-        data, _ = read_document(Path(path))
-    except OSError as problem:
-        raise UsageError(f"cannot read --site {path}: {problem.strerror}") from problem
-    except DocumentSyntaxError as problem:
-        raise UsageError(f"{path}:{problem.line}:{problem.column}: {problem.message}") from problem
-    if not isinstance(data, dict):
-        raise UsageError(f"--site {path} must hold a mapping such as apiKey: ..., secret: ...")
+    data, _ = read_settings(Path(path), f"--site {path}", "settings such as apiKey: ..., secret: ...")
     unknown = sorted(set(data) - set(SITE_KEYS))
     if unknown:
         raise UsageError(f"--site {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(SITE_KEYS)}")

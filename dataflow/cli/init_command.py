@@ -1,76 +1,70 @@
-"""``dataflow init silverpop --config customer.yaml --out DIR``: a customer's copies of the sample flows.
+"""``dataflow init silverpop --config customer.yaml --out DIR``: a customer's flows and what to create in Silverpop.
 
-The configuration holds exactly what the customer provides (pod, OAuth client, list and table ids, the SMS and
-scoring switches); secrets must be ``${env:NAME}`` placeholders, so they are read from the job's environment
-when it runs and never stored in a flow. Every flow written is validated before this command succeeds.
+From the customer's configuration (``flows/silverpop/customer.example.yaml`` for newsletter fields in one
+database, ``customer.newsletter-databases.example.yaml`` for one database per newsletter) it writes the flows
+the configuration calls for (one per relational table given, scoring only when enabled), a header-only CSV per
+relational table and ``silverpop-setup.md``, the checklist of database fields and table columns with their
+Silverpop types. Secrets must be ``${env:NAME}`` placeholders, read from the job's environment when it runs.
+
+Nothing is written unless everything can be: the configuration is checked, every flow is built and validated,
+and the files are written to a temporary directory beside ``DIR`` first, then moved into place.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import os
+import shutil
+import tempfile
 from pathlib import Path
-from typing import Any
 
-from dataflow import jsonio
 from dataflow.cli.commands import UsageError, print_diagnostics
-from dataflow.loading import UnreadableDocument, read_checked, read_document
-from dataflow.resources import flows_dir
-from dataflow.validation import validate_path
-from dataflow.variables import VARIABLE, fill
-
-SECRETS = ("clientSecret", "refreshToken")
-_ENV_PLACEHOLDER = re.compile(r"\$\{env:[A-Za-z_][A-Za-z0-9_]*\}")
+from dataflow.cli.silverpop import load, outputs
+from dataflow.validation import validate_text
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
-    init = commands.add_parser("init", help="write a customer's copies of an integration's sample flows")
+    init = commands.add_parser("init", help="write a customer's flows and Silverpop set-up checklist")
     init.add_argument("integration", choices=("silverpop",))
     init.add_argument("--config", required=True, metavar="FILE", help="the customer's configuration (YAML or JSON)")
-    init.add_argument("--out", required=True, metavar="DIR", help="directory to write the flows into")
-    init.add_argument("--force", action="store_true", help="overwrite flows already in DIR")
+    init.add_argument("--out", required=True, metavar="DIR", help="directory to write into")
+    init.add_argument("--force", action="store_true", help="overwrite files already in DIR")
 
 
 def run(args: argparse.Namespace) -> int:
-    samples = sorted((flows_dir() / args.integration).glob("*.json"))
-    config = _config(Path(args.config))
-    wanted = set()
-    for sample in samples:
-        wanted |= set(VARIABLE.findall(sample.read_text(encoding="utf-8")))
-    missing, unknown = sorted(wanted - set(config)), sorted(set(config) - wanted)
-    if missing or unknown:
-        parts = [f"missing: {', '.join(missing)}"] if missing else []
-        parts += [f"not used by any flow: {', '.join(unknown)}"] if unknown else []
-        raise UsageError(f"{args.config}: " + "; ".join(parts))
-    for name in SECRETS:
-        if not (isinstance(config[name], str) and _ENV_PLACEHOLDER.fullmatch(config[name])):
-            raise UsageError(f"{args.config}: {name} must be an ${{env:NAME}} placeholder; secrets are never stored")
+    config = load(Path(args.config))
+    written = outputs(config)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    written, problems = [], []
-    for sample in samples:
-        target = out / sample.name
-        if target.exists() and not args.force:
-            raise UsageError(f"{target} exists; pass --force to overwrite")
-        document, _ = read_document(sample)
-        filled, gaps = fill(document, config)
-        assert not gaps, gaps  # every variable was checked above
-        target.write_text(jsonio.dumps_pretty(filled) + "\n", encoding="utf-8")
-        written.append(target)
-        problems.extend(validate_path(target).diagnostics)
+    clashes = [name for name in written if (out / name).exists()]
+    if clashes and not args.force:
+        raise UsageError(f"{out / clashes[0]} exists; pass --force to overwrite (nothing was written)")
+    problems = []
+    for name, text in written.items():
+        if name.endswith(".json"):
+            problems.extend(validate_text(text, str(out / name)).diagnostics)
     if problems:
         print_diagnostics(problems)
         return 1
-    for target in written:
-        print(f"wrote {target}")
+    place(written, out)
+    for name in written:
+        print(f"wrote {out / name}")
     return 0
 
 
-def _config(path: Path) -> dict[str, Any]:
+def place(written: dict[str, str], out: Path) -> None:
+    """Write every file into a temporary directory beside ``out``, then move them into ``out``."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.init-", dir=out.parent))
     try:
-        data, _ = read_checked(path)
-    except UnreadableDocument as problem:
-        raise UsageError(str(problem)) from problem
-    if not isinstance(data, dict):
-        raise UsageError(f"{path} must hold a mapping of settings")
-    return data
+        for name, text in written.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        if not out.exists():
+            os.replace(staging, out)
+            return
+        for name in written:
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dataflow.runtime.trace import LOG_LEVELS
 
@@ -61,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     _variables_options(graph)
 
     sandbox = commands.add_parser("sandbox", help="run a local stand-in for an external service (foreground)")
-    sandbox.add_argument("service", choices=("gigya", "silverpop", "all"), help="all: both, on free ports")
+    partners = ("mailchimp", "marketo", "campaignmonitor", "constantcontact", "salesforce", "sfmc", "bluekai")
+    sandbox.add_argument(
+        "service", choices=("gigya", "silverpop", "all", *partners), help="all: Gigya and Silverpop, on free ports"
+    )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")
     sandbox.add_argument("--sftp-port", type=int, default=0, help="SFTP port (silverpop); 0 picks a free one")
@@ -69,11 +73,26 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--accounts", type=int, default=1000, help="how many accounts to generate")
     sandbox.add_argument("--fault-rate", type=float, default=0.0, help="share of calls answered with a transient error")
     sandbox.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every call")
+    sandbox.add_argument(
+        "--config",
+        metavar="FILE",
+        help="silverpop: start with the databases, tables and client id of this customer configuration "
+        "(default: flows/silverpop/customer.example.yaml, the layout the sample flows expect)",
+    )
 
     steps = commands.add_parser("steps", help="list the registered components and their params")
     steps.add_argument("type", nargs="?", metavar="TYPE", help="show one component in full")
     steps.add_argument("--json", action="store_true")
-    from dataflow.cli import docs_command, flows_command, init_command, jobs_command, schedule_command, test_command
+    from dataflow.cli import (
+        docs_command,
+        flows_command,
+        init_command,
+        jobs_command,
+        schedule_command,
+        serve_command,
+        site_command,
+        test_command,
+    )
 
     test_command.add_parser(commands)
     docs_command.add_parsers(commands)
@@ -81,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     flows_command.add_parser(commands)
     jobs_command.add_parser(commands)
     schedule_command.add_parser(commands)
+    serve_command.add_parser(commands)
+    site_command.add_parser(commands)
     return parser
 
 
@@ -94,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         jobs_command,
         run_command,
         schedule_command,
+        serve_command,
+        site_command,
         test_command,
     )
 
@@ -111,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "test": test_command.run,
         "docs": docs_command.docs,
         "schema": docs_command.schema,
+        "serve": serve_command.run,
+        "site": site_command.run,
     }
     try:
         return handlers[args.command](args)
@@ -123,6 +148,11 @@ def _sandbox(args: argparse.Namespace) -> int:
     """Only the CLI starts a sandbox; the engine itself never imports one."""
     from sandbox.cli import serve
 
+    if args.service in ("silverpop", "all"):
+        from dataflow.cli.sandbox_run import example_path, sandbox_layout
+        from dataflow.cli.silverpop import load
+
+        vars(args).update(sandbox_layout(load(Path(args.config) if args.config else example_path())))
     return serve(args)
 
 

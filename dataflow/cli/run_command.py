@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     print("starting the Gigya and Silverpop sandboxes on loopback ...", file=sys.stderr)
     with demo_services() as demo:
         os.environ.update(demo.environ)  # validation reads the site known_hosts from the process environment
-        return _run(args, {**os.environ, **demo.environ}, demo.variables, demo)
+        return _run(args, {**os.environ, **demo.environ}, {}, demo)
 
 
 def _run(args: argparse.Namespace, environ: dict[str, str], defaults: dict[str, Any], demo: Any) -> int:

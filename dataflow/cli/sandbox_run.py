@@ -1,10 +1,12 @@
 """``dataflow run FLOW --sandbox``: both sandboxes in-process with demo data, the job's connections pointed at them.
 
-Only the CLI starts a sandbox (the engine never imports one). The job gets the sandboxes' connection settings
-through its environment (``GIGYA_*``, ``SILVERPOP_API_URL``/``_SFTP_HOST``/``_SFTP_PORT``, the OAuth secrets that
-the sample configuration names as ``${env:…}``, and a known_hosts file pinning the sandbox's SFTP host key), and
-the sample flows' ``{{variables}}`` from the shipped example configuration with the sandbox's ids. Sandbox runs
-keep their own state under ``$DATAFLOW_HOME/sandbox`` so they never move a real flow's watermark.
+Only the CLI starts a sandbox (the engine never imports one). The Silverpop sandbox starts with the layout of
+the shipped example configuration (``flows/silverpop/customer.example.yaml``: its databases and tables with
+their ids, its client id, and, seeded, the SFTP host key the example pins), so the sample flows, which are what
+``init`` writes for that configuration, run against it unchanged. The job gets the sandboxes' connection
+through its environment (``GIGYA_*``, ``SILVERPOP_API_URL``/``_SFTP_HOST``/``_SFTP_PORT`` and the OAuth
+secrets the configuration names as ``${env:…}``). Sandbox runs keep their own state under
+``$DATAFLOW_HOME/sandbox`` so they never move a real flow's watermark.
 """
 
 from __future__ import annotations
@@ -16,20 +18,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from dataflow.cli.silverpop import CustomerConfig, load
+from dataflow.cli.silverpop.layout import databases, tables
 from dataflow.resources import flows_dir
 
 DEMO_ACCOUNTS = 1000
 DEMO_CONTACTS = 100  # contacts already in Silverpop, so the inbound flows have something to bring back
-NEWSLETTERS = ("Weekly", "Offers", "Product")
+DEMO_DELETED = (3, 33, 63, 93)  # of those, accounts deleted in Gigya since (outbound-deletions removes them)
 EXAMPLE_CONFIG = ("silverpop", "customer.example.yaml")
 
 
 @dataclass
 class Demo:
     environ: dict[str, str]
-    variables: dict[str, Any]
     gigya: Any
     silverpop: Any
 
@@ -47,26 +48,44 @@ class Demo:
         return lines
 
 
-def example_config() -> dict[str, Any]:
-    path = flows_dir().joinpath(*EXAMPLE_CONFIG)
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+def example_path() -> Path:
+    return flows_dir().joinpath(*EXAMPLE_CONFIG)
+
+
+def sandbox_layout(config: CustomerConfig) -> dict[str, Any]:
+    """``SilverpopConfig`` fields that give the sandbox org the customer's databases, tables and client id."""
+    from sandbox.silverpop.seed import DatabaseSpec, TableSpec
+
+    specs = tuple(
+        DatabaseSpec(
+            database.name,
+            tuple(field.name for field in database.fields if field.key),
+            tuple((field.name, field.type[1]) for field in database.fields if field.name != "EMAIL"),
+            id=int(database.list_id),
+        )
+        for database in databases(config)
+    )
+    table_specs = tuple(
+        TableSpec(table.name, tuple((c.name, c.type, c.key) for c in table.columns), id=int(table.table_id))
+        for table in tables(config)
+    )
+    return {"databases": specs, "tables": table_specs, "client_id": config.client_id}
 
 
 @contextmanager
 def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo]:
     from sandbox.gigya import GigyaSandbox
     from sandbox.silverpop import SilverpopConfig, SilverpopSandbox
-    from sandbox.silverpop.seed import INTEGRATION_DATABASES
 
-    config = SilverpopConfig(
-        seed=seed, contacts=0, databases=INTEGRATION_DATABASES, job_waiting_s=0.05, job_running_s=0.05
-    )
+    config = load(example_path())
+    layout = sandbox_layout(config)
+    sandbox_config = SilverpopConfig(seed=seed, contacts=0, job_waiting_s=0.05, job_running_s=0.05, **layout)
     with (
         GigyaSandbox(accounts=accounts, seed=seed) as gigya,
-        SilverpopSandbox(config, tick_s=0.05) as silverpop,
+        SilverpopSandbox(sandbox_config, tick_s=0.05) as silverpop,
         tempfile.TemporaryDirectory(prefix="dataflow-sandbox-") as scratch,
     ):
-        known_hosts = Path(scratch) / "known_hosts"
+        known_hosts = Path(scratch) / "known_hosts"  # for flows that do not pin the host key themselves
         known_hosts.write_text(f"[{silverpop.host}]:{silverpop.sftp_port} {silverpop.sftp_host_key}\n")
         environ = {
             **gigya.environ,
@@ -77,34 +96,23 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
             "SILVERPOP_REFRESH_TOKEN": silverpop.config.refresh_token,
             "DATAFLOW_SFTP_KNOWN_HOSTS": str(known_hosts),
         }
-        tables = silverpop.tables
-        variables = {
-            **example_config(),
-            "clientId": silverpop.config.client_id,
-            "listId": silverpop.lists["Gigya Master"],
-            "likesTableId": tables["Likes"],
-            "favoritesTableId": tables["Favorites"],
-            "gmTableId": tables["GM"],
-            "signalsTableId": tables["Signals"],
-        }
-        seed_contacts(gigya, silverpop, variables["listId"])
-        yield Demo(environ, variables, gigya, silverpop)
+        seed_contacts(gigya, silverpop, config)
+        for index in DEMO_DELETED:  # through the API, so the audit log has them as a real site would
+            gigya.call("accounts.deleteAccount", UID=gigya.uid(index))
+        yield Demo(environ, gigya, silverpop)
 
 
-def seed_contacts(gigya: Any, silverpop: Any, list_id: int) -> None:
-    """The first accounts as Silverpop contacts, some opted out or with changed newsletter choices, all scored."""
+def seed_contacts(gigya: Any, silverpop: Any, config: CustomerConfig) -> None:
+    """The first accounts as contacts of the master database, scored; every tenth opted out in Silverpop an hour
+    ago (newer than anything in Gigya), so the inbound flows have opt-outs and scores to bring back."""
+    assert config.list_id is not None
     for index in range(min(DEMO_CONTACTS, gigya.count())):
         account = gigya.account(gigya.uid(index))
         subscriptions = account.get("subscriptions") or {}
-        fields = {
-            "GigyaUid": account["UID"],
-            "EMAIL": account["profile"]["email"],
-            "Subscribed": "Yes" if str(account.get("data", {}).get("subscribed")).lower() == "true" else "No",
-            "Score": str(index * 37 % 100),
-            "EngagementScore": str(index * 53 % 100),
-        }
-        for name in NEWSLETTERS:
-            state = subscriptions.get(f"newsletter{name}", {}).get("email", {}).get("isSubscribed")
-            subscribed = bool(state) != (index % 7 == 0)  # every 7th contact changed its mind in Silverpop
-            fields[f"Newsletter{name}"] = "Yes" if subscribed else "No"
-        silverpop.add_contact(list_id, fields, opted_out=index % 10 == 0)
+        fields = {"GigyaUid": account["UID"], "EMAIL": account["profile"]["email"]}
+        for name in config.scoring_fields:
+            fields[name] = str(index * (37 + len(name)) % 100)
+        for item in config.field_newsletters:
+            state = subscriptions.get(item.subscription, {}).get("email", {}).get("isSubscribed")
+            fields[item.field] = "Yes" if state else "No"
+        silverpop.add_contact(config.list_id, fields, opted_out=index % 10 == 0)

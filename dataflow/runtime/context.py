@@ -12,6 +12,7 @@ from pathlib import Path
 from dataflow.errors import JobKilled
 from dataflow.placeholders import PlaceholderContext
 from dataflow.runtime.redaction import Redactor
+from dataflow.runtime.state import ConnectorState, MemoryState
 from dataflow.runtime.trace import Trace
 
 
@@ -34,6 +35,8 @@ class JobContext:
     environ: Mapping[str, str] = field(default_factory=dict)
     batch_size: int = 1000
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    # What connectors remember about their destinations between jobs (runtime/state.py).
+    state: ConnectorState = field(default_factory=MemoryState)
     _taken: int = 0
     _budget_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -27,12 +27,14 @@ from dataflow.errors import FlowInvalid
 from dataflow.registry import Registry
 from dataflow.runtime.partitioned import make_runner
 from dataflow.runtime.runner import Runner, RunOptions, dataflow_id
+from dataflow.runtime.state import StoreState
 from dataflow.scheduling import first_run_delta_start
 from dataflow.settings import Settings
-from dataflow.store import AlreadyRunning, Store
+from dataflow.store import LOCAL_SITE, AlreadyRunning, Store
 from dataflow.validation import ValidatedFlow, validate_path, validate_text
 
 KILL_POLL_SECONDS = 0.5
+PROGRESS_STORE_SECONDS = 1.0  # how often a running job's live counters are written to the store
 LEASE_LOST = "this process lost the job's lease (another process took the flow over); the outcome was not recorded"
 
 
@@ -41,6 +43,7 @@ class FlowTarget:
     validated: ValidatedFlow
     dataflow_id: str
     name: str
+    site: str = LOCAL_SITE
 
 
 def resolve(
@@ -49,22 +52,28 @@ def resolve(
     variables: Mapping[str, Any],
     draft: bool = False,
     registry: Registry | None = None,
+    site: str | None = LOCAL_SITE,
 ) -> FlowTarget:
-    """A flow file (when the path exists) or a stored flow by name or id; raises FlowInvalid or LookupError."""
+    """A flow file (when the path exists) or a stored flow of ``site`` by name or id (``site=None``: any site, by
+    id); raises FlowInvalid or LookupError."""
     path = Path(name_or_path)
-    if path.is_file():
+    owner = LOCAL_SITE
+    if site == LOCAL_SITE and path.is_file():  # a site's flows are never files on the server's disk
         validated = validate_path(path, variables, registry)
     else:
-        stored = store.get_flow(name_or_path, "draft" if draft else "published")
+        stored = store.get_flow(name_or_path, "draft" if draft else "published", site)
         if stored is None:
             kind = "draft" if draft else "published"
             raise LookupError(f"no flow file and no {kind} dataflow named '{name_or_path}'")
+        owner = stored.site
         document = {"id": stored.id, **stored.document}
+        if owner != LOCAL_SITE:
+            document["apiKey"] = owner  # ${apiKey} in a site's flow is that site's key
         label = f"<{stored.name} {stored.status} v{stored.version}>"
         validated = validate_text(jsonio.dumps_pretty(document), label + ".json", variables, registry)
     if not validated.ok or validated.flow is None:
         raise FlowInvalid(validated.diagnostics)
-    return FlowTarget(validated, dataflow_id(validated), validated.flow.name)
+    return FlowTarget(validated, dataflow_id(validated), validated.flow.name, owner)
 
 
 def owner_tag() -> str:
@@ -133,10 +142,12 @@ class JobService:
             environ=self.environ,
             on_progress=request.on_progress,
             cancel_event=request.cancel_event,
+            state=StoreState(self.store),
             executor=self.executor,
         )
         runner = make_runner(target.validated, options)
         options.job_id = runner_job_id = os.urandom(16).hex()
+        options.on_progress = _StoredProgress(self.store, runner_job_id, self.clock, request.on_progress)
         self._claim(target, request, runner_job_id)
         watermark = None if request.full_extract else self.store.get_watermark(target.dataflow_id)
         options.watermark = watermark
@@ -157,7 +168,13 @@ class JobService:
             watcher.join()
         if request.scheduling:
             status["schedulingId"] = request.scheduling.get("id")
-        if not self.store.complete_job(status, self.owner):  # records it, and the watermark on success
+        # IdentitySync's job status names the scheduling's frequency; a run by hand is a one-time run
+        status["frequencyType"] = (request.scheduling or {}).get("frequencyType") or "once"
+        status["frequencyInterval"] = (request.scheduling or {}).get("frequencyInterval")
+        # Records the outcome and, on success, the watermark, in one transaction, while the job holds its lease. A
+        # run capped by a limit (a console test run) read only part of the window: the watermark stays, so the
+        # next real run still reads what the capped run left behind.
+        if not self.store.complete_job(status, self.owner, watermark=request.limit is None):
             status.update(status="failed", errorMessage=LEASE_LOST)
             return status
         self._notify(request.scheduling, status, runner)
@@ -166,11 +183,15 @@ class JobService:
     def _claim(self, target: FlowTarget, request: JobRequest, job_id: str) -> None:
         job = {
             "id": job_id,
+            "apiKey": target.site,
             "dataflowId": target.dataflow_id,
             "dataflowName": target.name,
             "schedulingId": (request.scheduling or {}).get("id"),
             "startTime": iso(self.clock()),
             "attemptNumber": request.attempt_number,
+            "limit": request.limit,
+            "logLevel": request.log_level,
+            "fullExtract": request.full_extract,
             "owner": self.owner,
             "workDir": str(self.work_root / job_id),
         }
@@ -212,3 +233,29 @@ class JobService:
             # a mail server outage must not turn a finished job into a failed one; say so where operators look
             status.setdefault("notificationError", f"could not send the notification: {problem}")
             self.store.finish_job(status)
+
+
+class _StoredProgress:
+    """Writes a running job's counters to the store (at most once a second), so any process — the console of
+    ``dataflow serve``, ``dataflow jobs show`` — sees the job move; passes them on to the caller's display too."""
+
+    def __init__(
+        self,
+        store: Store,
+        job_id: str,
+        clock: Clock,
+        then: Callable[[dict[str, dict[str, int]]], None] | None,
+    ) -> None:
+        self.store = store
+        self.job_id = job_id
+        self.clock = clock
+        self.then = then
+        self._last = 0.0
+
+    def __call__(self, counters: dict[str, dict[str, int]]) -> None:
+        now = time.monotonic()
+        if now - self._last >= PROGRESS_STORE_SECONDS:
+            self._last = now
+            self.store.set_job_progress(self.job_id, counters, iso(self.clock()))
+        if self.then is not None:
+            self.then(counters)

@@ -21,6 +21,7 @@ from dataflow.errors import DataflowError, JobKilled
 from dataflow.runtime.partition_plan import Plan, plan
 from dataflow.runtime.partitions import PartitionTask
 from dataflow.runtime.runner import PartitionFailed, Runner, RunOptions
+from dataflow.runtime.state import StoreState
 from dataflow.validation import ValidatedFlow
 
 
@@ -76,6 +77,7 @@ class PartitionedRunner(Runner):
                 attempt_number=options.attempt_number,
                 api_key=options.api_key,
                 environ=dict(options.environ),
+                state_location=_state_location(options.state),
             )
             for index, (reader, part) in enumerate(the_plan.tasks)
         ]
@@ -129,6 +131,12 @@ class PartitionedRunner(Runner):
         formatter.counters.files_out = len(files)
         if files:
             self._emit(step_id, files)
+
+
+def _state_location(state: Any) -> str | None:
+    """Where partitions find the job's connector state: its store's location (None: state in memory, per run)."""
+    backend = getattr(state, "backend", None) if isinstance(state, StoreState) else None
+    return getattr(backend, "location", None)
 
 
 def make_runner(validated: ValidatedFlow, options: RunOptions) -> Runner:

@@ -4,7 +4,8 @@ A partition is the same runner as a whole job, restricted to the steps of its re
 told which part its reader reads. It works in a directory of its own inside the job's work directory, fresh for
 every attempt: when a worker dies and the executor runs the partition again, nothing the dead attempt wrote is
 read, so records are neither lost nor counted twice. What it hands back is small and picklable: counters,
-trace lines, where its error file and its formatters' files are, and how it ended.
+trace lines, where its error file and its formatters' files are, and how it ended. Connector state (what a
+connector remembers about its destination) is read and written in the job's own store, opened again on the worker.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any, ClassVar, Protocol
 from dataflow.clock import utc_now
 from dataflow.component import Formatter, Reader
 from dataflow.runtime.runner import Runner, RunOptions
+from dataflow.runtime.state import ConnectorState, StoreState
+from dataflow.store import open_location
 from dataflow.validation import ValidatedFlow
 
 PARTITIONS_DIR = "partitions"
@@ -48,6 +51,7 @@ class PartitionTask:
     attempt_number: int = 1
     api_key: str | None = None
     environ: dict[str, str] = field(default_factory=dict)
+    state_location: str | None = None  # the store that keeps connector state (Store.location), opened on the worker
 
     def describe(self) -> str:
         if self.reader is None:
@@ -71,7 +75,7 @@ class Executor(Protocol):
 class PartitionRunner(Runner):
     kind: ClassVar[str] = "partition"
 
-    def __init__(self, task: PartitionTask, cancel: threading.Event) -> None:
+    def __init__(self, task: PartitionTask, cancel: threading.Event, state: ConnectorState | None = None) -> None:
         options = RunOptions(
             limit=task.limit,
             log_level=task.log_level,
@@ -85,6 +89,7 @@ class PartitionRunner(Runner):
             environ=task.environ,
             cancel_event=cancel,
             started_at=task.started_at,
+            state=state,
             clock=utc_now,
             work_dir=task.job_work_dir / PARTITIONS_DIR / f"{task.index + 1:04d}-{uuid.uuid4().hex[:8]}",
         )
@@ -115,8 +120,13 @@ class PartitionRunner(Runner):
 
 def run_partition(task: PartitionTask, cancel: threading.Event | None = None) -> dict[str, Any]:
     """Run one partition to its end; the worker-side entry point every executor calls."""
-    runner = PartitionRunner(task, cancel or threading.Event())
-    status = runner.run()
+    store = open_location(task.state_location) if task.state_location else None
+    try:
+        runner = PartitionRunner(task, cancel or threading.Event(), StoreState(store) if store else None)
+        status = runner.run()
+    finally:
+        if store is not None:
+            store.close()
     return {
         "index": task.index,
         "status": status["status"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import threading
 import time
 import traceback
@@ -31,6 +32,7 @@ from dataflow.runtime.context import JobContext, StepContext
 from dataflow.runtime.errorfile import ErrorFile
 from dataflow.runtime.home import jobs_dir
 from dataflow.runtime.redaction import Redactor
+from dataflow.runtime.state import ConnectorState, MemoryState
 from dataflow.runtime.trace import Trace
 from dataflow.validation import ValidatedFlow
 
@@ -57,6 +59,7 @@ class RunOptions:
     cancel_event: threading.Event = field(default_factory=threading.Event)  # set it to kill the job
     on_progress: Callable[[dict[str, dict[str, int]]], None] | None = None
     on_trace: Callable[[str], None] | None = None
+    state: ConnectorState | None = None  # connector state kept between jobs; in memory for this runner if None
     # Partitioned runs: the executor that runs partitions (the driver's; see runtime/partitioned.py), and, for
     # a partition, the job's start (placeholders and delta windows match the driver's) and its own work dir.
     executor: Any = None
@@ -175,6 +178,7 @@ class Runner:
             environ=options.environ,
             batch_size=options.batch_size,
             cancel_event=options.cancel_event,
+            state=options.state if options.state is not None else MemoryState(),
         )
 
     def _steps_to_build(self) -> set[str]:
@@ -357,19 +361,25 @@ class Runner:
             for c in self.components.values()
             if c.produces == "records" and c.consumes in (None, "files")
         )
+        errors = sum(c.counters.errors for c in self.components.values())
         document: dict[str, Any] = {
             "id": job.job_id,
             "dataflowId": job.dataflow_id,
             "dataflowName": job.dataflow_name,
             "status": status,
+            "createTime": iso(start),
+            "updateTime": iso(end),
             "startTime": iso(start),
             "endTime": iso(end),
+            "hostName": socket.gethostname(),
             "attemptNumber": self.options.attempt_number,
             "logLevel": self.options.log_level,
             "fullExtract": self.options.full_extract,
             "deltaSince": iso(job.delta_since) if job.delta_since else None,
             "limit": self.options.limit,
             "totalRecords": total,
+            # records read that no step failed (a record failing in two steps counts twice; never below 0)
+            "processedRecords": max(0, total - errors),
             "failedRecords": self.failed_to_error_file,
             "counters": self.counters(),
             "errorFile": self.error_file.location,

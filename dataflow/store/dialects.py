@@ -15,6 +15,7 @@ upserts, partial unique indexes, ``RETURNING``-free updates). A dialect supplies
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -45,6 +46,7 @@ class Dialect(Protocol):
     lock_skip: str
     now: str
     shared: bool  # several hosts may use this store: liveness is judged by leases alone
+    location: str  # the file or URL, for another process to open the same store
 
     def transaction(self) -> Any: ...  # context manager yielding a Connection, committed at the end
     def read(self) -> Any: ...  # context manager yielding a Connection for reads outside a transaction
@@ -65,7 +67,10 @@ class SQLiteDialect:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # it holds the sites' secrets: readable by its owner only (SQLite's -wal follows)
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.path = path
+        self.location = str(path)
         self._local = threading.local()
 
     def _connection(self) -> sqlite3.Connection:
@@ -154,7 +159,7 @@ class PostgresDialect:
             raise ImportError(
                 "a PostgreSQL state store needs psycopg: pip install 'identitysync-dataflow[postgresql]'"
             ) from missing
-        self.url = url
+        self.url = self.location = url
         self.integrity_error = (psycopg.IntegrityError,)
         self._pool = ConnectionPool(
             url,
@@ -197,6 +202,7 @@ class PostgresDialect:
         return int(row["version"]) if row else 0
 
     def set_schema_version(self, db: Connection, version: int) -> None:
+        db.execute("CREATE TABLE IF NOT EXISTS dataflow_schema (version INTEGER NOT NULL)")
         if db.execute("UPDATE dataflow_schema SET version = ?", (version,)).rowcount == 0:
             db.execute("INSERT INTO dataflow_schema (version) VALUES (?)", (version,))
 

@@ -9,30 +9,42 @@ Guarantees that hold however many processes, on however many hosts, share one da
   succeeded (``complete_job``: one transaction);
 - a due scheduling slot is claimed by one scheduler: rows are locked while a scheduler decides
   (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite), and the claim moves the slot on.
+
+Sites (``sites.py``), idx.search (``search.py``) and the row shapes (``rows.py``) live beside it.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from dataflow import jsonio
 from dataflow.clock import iso, utc_now
-from dataflow.store import AlreadyRunning, StoredFlow, StoreError, Unchanged
+from dataflow.store import LOCAL_SITE, AlreadyRunning, FlowExists, StoredFlow, StoreError, Unchanged, flow_content
 from dataflow.store.dialects import Connection, Dialect
 from dataflow.store.migrations import MIGRATIONS
+from dataflow.store.rows import flow as _flow
+from dataflow.store.rows import job as _job
+from dataflow.store.rows import scheduling as _scheduling
+from dataflow.store.rows import scheduling_content as _scheduling_content
+from dataflow.store.search import SearchMixin
+from dataflow.store.sites import SitesMixin
 
-_SERVER_FIELDS = ("id", "version", "status", "lastRuntime", "createTime", "updateTime")
 LEASE_SECONDS = 60.0
 LEASE_LOST = "its lease ran out: the process running it stopped renewing it (killed, hung or cut off)"
+_JOB_SERVER_FIELDS = ("apiKey", "owner", "killRequested", "leaseExpired")
 
 # What a scheduler decides about one scheduling: None leaves it; else its new (nextJobStartTime, retryAt, attempt).
 Claim = Callable[[dict[str, Any]], tuple[str | None, str | None, int] | None]
 
 
-class SQLStore:
+def _site_clause(site: str | None) -> tuple[str, tuple[Any, ...]]:
+    return ("", ()) if site is None else (" AND site = ?", (site,))
+
+
+class SQLStore(SitesMixin, SearchMixin):
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         try:
@@ -45,6 +57,10 @@ class SQLStore:
     def shared(self) -> bool:
         """Whether processes on other hosts may share this store (so a pid says nothing about a job's owner)."""
         return self.dialect.shared
+
+    @property
+    def location(self) -> str:
+        return self.dialect.location
 
     def describe(self) -> str:
         return self.dialect.describe()
@@ -78,50 +94,100 @@ class SQLStore:
             return db.execute(sql, params).fetchall()
 
     # dataflows ------------------------------------------------------------------------------------------------
-    def save_flow(self, document: dict[str, Any], status: str = "published") -> StoredFlow:
-        name = document.get("name")
-        if not isinstance(name, str) or not name:
-            raise StoreError("a dataflow needs a name to be stored")
-        content = {k: v for k, v in document.items() if k not in _SERVER_FIELDS}
-        now = iso(utc_now())
+    def save_flow(self, document: dict[str, Any], status: str = "published", site: str = LOCAL_SITE) -> StoredFlow:
+        name = _flow_name(document)
         with self.dialect.transaction() as db:
             row = db.execute(
-                f"SELECT * FROM dataflows WHERE name = ? AND status = ?{self.dialect.lock_wait}",
-                (name, status),
+                f"SELECT * FROM dataflows WHERE site = ? AND name = ? AND status = ?{self.dialect.lock_wait}",
+                (site, name, status),
             ).fetchone()
             if row is not None:
-                if jsonio.loads(row["document"]) == content:
-                    raise Unchanged(f"dataflow '{name}' ({status}) has not changed; still version {row['version']}")
-                version = row["version"] + 1
-                db.execute(
-                    "UPDATE dataflows SET document = ?, version = ?, updated = ? WHERE id = ? AND status = ?",
-                    (jsonio.dumps(content), version, now, row["id"], status),
-                )
-                return StoredFlow(row["id"], name, status, version, content, row["created"], now)
-            other = db.execute("SELECT id FROM dataflows WHERE name = ?", (name,)).fetchone()
-            flow_id = other["id"] if other else uuid.uuid4().hex
-            try:
-                db.execute(
-                    "INSERT INTO dataflows (id, name, status, version, document, created, updated)"
-                    " VALUES (?,?,?,?,?,?,?)",
-                    (flow_id, name, status, 1, jsonio.dumps(content), now, now),
-                )
-            except self.dialect.integrity_error as clash:
-                raise StoreError(f"dataflow '{name}' ({status}) was saved by another process meanwhile") from clash
-            return StoredFlow(flow_id, name, status, 1, content, now, now)
+                return self._update_flow(db, row, document)
+            return self._insert_flow(db, document, status, site)
 
-    def get_flow(self, name_or_id: str, status: str = "published") -> StoredFlow | None:
+    def create_flow(self, document: dict[str, Any], status: str, site: str) -> StoredFlow:
+        name = _flow_name(document)
+        with self.dialect.transaction() as db:
+            taken = db.execute(
+                "SELECT id FROM dataflows WHERE site = ? AND name = ? AND status = ?", (site, name, status)
+            ).fetchone()
+            if taken is not None:
+                raise FlowExists(f"a {status} dataflow named '{name}' exists already (id {taken['id']})")
+            return self._insert_flow(db, document, status, site)
+
+    def replace_flow(self, flow_id: str, document: dict[str, Any], status: str, site: str) -> StoredFlow:
+        name = _flow_name(document)
+        with self.dialect.transaction() as db:
+            rows = db.execute(
+                f"SELECT * FROM dataflows WHERE id = ? AND site = ?{self.dialect.lock_wait}", (flow_id, site)
+            ).fetchall()
+            if not rows:
+                raise LookupError(f"no dataflow with id '{flow_id}'")
+            clash = db.execute(
+                "SELECT id FROM dataflows WHERE site = ? AND name = ? AND status = ? AND id != ?",
+                (site, name, status, flow_id),
+            ).fetchone()
+            if clash is not None:
+                raise FlowExists(f"another {status} dataflow is named '{name}' (id {clash['id']})")
+            row = next((r for r in rows if r["status"] == status), None)
+            if row is None:
+                return self._insert_flow(db, document, status, site, flow_id)
+            return self._update_flow(db, row, document)
+
+    def _update_flow(self, db: Connection, row: Any, document: dict[str, Any]) -> StoredFlow:
+        content = flow_content(document)
+        name = _flow_name(document)
+        if jsonio.loads(row["document"]) == content and row["name"] == name:
+            raise Unchanged(
+                f"dataflow '{row['name']}' ({row['status']}) has not changed; still version {row['version']}"
+            )
+        version = row["version"] + 1
+        now = iso(utc_now())
+        db.execute(
+            "UPDATE dataflows SET name = ?, document = ?, version = ?, updated = ? WHERE id = ? AND status = ?",
+            (name, jsonio.dumps(content), version, now, row["id"], row["status"]),
+        )
+        return StoredFlow(row["id"], name, row["status"], version, content, row["created"], now, row["site"])
+
+    def _insert_flow(
+        self, db: Connection, document: dict[str, Any], status: str, site: str, flow_id: str | None = None
+    ) -> StoredFlow:
+        name = _flow_name(document)
+        content = flow_content(document)
+        now = iso(utc_now())
+        if flow_id is None:
+            other = db.execute("SELECT id FROM dataflows WHERE site = ? AND name = ?", (site, name)).fetchone()
+            flow_id = other["id"] if other else uuid.uuid4().hex
+        try:
+            db.execute(
+                "INSERT INTO dataflows (id, site, name, status, version, document, created, updated)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (flow_id, site, name, status, 1, jsonio.dumps(content), now, now),
+            )
+        except self.dialect.integrity_error as clash:  # another process saved the same name meanwhile
+            raise FlowExists(f"a {status} dataflow named '{name}' was just saved by another process") from clash
+        return StoredFlow(flow_id, name, status, 1, content, now, now, site)
+
+    def get_flow(self, name_or_id: str, status: str = "published", site: str | None = LOCAL_SITE) -> StoredFlow | None:
+        clause, args = _site_clause(site)
         row = self._one(
-            "SELECT * FROM dataflows WHERE (name = ? OR id = ?) AND status = ?", (name_or_id, name_or_id, status)
+            f"SELECT * FROM dataflows WHERE (id = ? OR name = ?) AND status = ?{clause} ORDER BY id = ? DESC",
+            (name_or_id, name_or_id, status, *args, name_or_id),
         )
         return _flow(row) if row else None
 
-    def list_flows(self) -> list[StoredFlow]:
-        return [_flow(row) for row in self._all("SELECT * FROM dataflows ORDER BY name, status")]
+    def list_flows(self, site: str | None = LOCAL_SITE) -> list[StoredFlow]:
+        clause, args = _site_clause(site)
+        return [
+            _flow(row) for row in self._all(f"SELECT * FROM dataflows WHERE 1 = 1{clause} ORDER BY name, status", args)
+        ]
 
-    def delete_flow(self, name_or_id: str) -> bool:
+    def delete_flow(self, name_or_id: str, site: str = LOCAL_SITE) -> bool:
         with self.dialect.transaction() as db:
-            row = db.execute("SELECT id FROM dataflows WHERE name = ? OR id = ?", (name_or_id, name_or_id)).fetchone()
+            row = db.execute(
+                "SELECT id FROM dataflows WHERE (id = ? OR name = ?) AND site = ? ORDER BY id = ? DESC",
+                (name_or_id, name_or_id, site, name_or_id),
+            ).fetchone()
             if row is None:
                 return False
             db.execute("DELETE FROM dataflows WHERE id = ?", (row["id"],))
@@ -130,16 +196,17 @@ class SQLStore:
             return True
 
     # schedulings ----------------------------------------------------------------------------------------------
-    def add_scheduling(self, scheduling: dict[str, Any]) -> dict[str, Any]:
+    def add_scheduling(self, scheduling: dict[str, Any], site: str = LOCAL_SITE) -> dict[str, Any]:
         now = iso(utc_now())
-        document = {**scheduling, "id": scheduling.get("id") or uuid.uuid4().hex}
+        document = _scheduling_content({**scheduling, "id": scheduling.get("id") or uuid.uuid4().hex})
         try:
             with self.dialect.transaction() as db:
                 db.execute(
-                    "INSERT INTO schedulings (id, name, dataflow_id, document, next_job_start_time, created, updated)"
-                    " VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO schedulings (id, site, name, dataflow_id, document, next_job_start_time, created,"
+                    " updated) VALUES (?,?,?,?,?,?,?,?)",
                     (
                         document["id"],
+                        site,
                         document["name"],
                         document["dataflowId"],
                         jsonio.dumps(document),
@@ -150,32 +217,72 @@ class SQLStore:
                 )
         except self.dialect.integrity_error as clash:
             raise StoreError(f"a scheduling named '{document['name']}' exists already") from clash
-        return self.get_scheduling(document["id"]) or document
+        return self.get_scheduling(document["id"], site) or document
 
-    def get_scheduling(self, scheduling_id: str) -> dict[str, Any] | None:
-        row = self._one("SELECT * FROM schedulings WHERE id = ? OR name = ?", (scheduling_id, scheduling_id))
+    def replace_scheduling(self, scheduling: dict[str, Any], site: str) -> dict[str, Any]:
+        document = _scheduling_content(scheduling)
+        try:
+            with self.dialect.transaction() as db:
+                cursor = db.execute(
+                    "UPDATE schedulings SET name = ?, dataflow_id = ?, document = ?, next_job_start_time = ?,"
+                    " retry_at = NULL, retry_attempt = 0, updated = ? WHERE id = ? AND site = ?",
+                    (
+                        document["name"],
+                        document["dataflowId"],
+                        jsonio.dumps(document),
+                        document.get("nextJobStartTime"),
+                        iso(utc_now()),
+                        document["id"],
+                        site,
+                    ),
+                )
+                if cursor.rowcount == 0:
+                    raise LookupError(f"no scheduling with id '{document['id']}'")
+        except self.dialect.integrity_error as clash:
+            raise StoreError(f"a scheduling named '{document['name']}' exists already") from clash
+        return self.get_scheduling(document["id"], site) or document
+
+    def get_scheduling(self, scheduling_id: str, site: str | None = LOCAL_SITE) -> dict[str, Any] | None:
+        clause, args = _site_clause(site)
+        row = self._one(
+            f"SELECT * FROM schedulings WHERE (id = ? OR name = ?){clause} ORDER BY id = ? DESC",
+            (scheduling_id, scheduling_id, *args, scheduling_id),
+        )
         return _scheduling(row) if row else None
 
-    def list_schedulings(self) -> list[dict[str, Any]]:
-        return [_scheduling(row) for row in self._all("SELECT * FROM schedulings ORDER BY name")]
+    def list_schedulings(self, site: str | None = LOCAL_SITE) -> list[dict[str, Any]]:
+        clause, args = _site_clause(site)
+        return [
+            _scheduling(row) for row in self._all(f"SELECT * FROM schedulings WHERE 1 = 1{clause} ORDER BY name", args)
+        ]
 
-    def delete_scheduling(self, scheduling_id: str) -> bool:
+    def delete_scheduling(self, scheduling_id: str, site: str = LOCAL_SITE) -> bool:
         with self.dialect.transaction() as db:
-            cursor = db.execute("DELETE FROM schedulings WHERE id = ? OR name = ?", (scheduling_id, scheduling_id))
-            return cursor.rowcount > 0
+            row = db.execute(
+                "SELECT id FROM schedulings WHERE (id = ? OR name = ?) AND site = ? ORDER BY id = ? DESC",
+                (scheduling_id, scheduling_id, site, scheduling_id),
+            ).fetchone()
+            if row is None:
+                return False
+            db.execute("DELETE FROM schedulings WHERE id = ?", (row["id"],))
+            return True
 
     def set_scheduling_times(
         self, scheduling_id: str, next_job_start_time: str | None, retry_at: str | None, retry_attempt: int
     ) -> None:
         with self.dialect.transaction() as db:
-            db.execute(
-                "UPDATE schedulings SET next_job_start_time = ?, retry_at = ?, retry_attempt = ?, updated = ?"
-                " WHERE id = ?",
-                (next_job_start_time, retry_at, retry_attempt, iso(utc_now()), scheduling_id),
-            )
+            self._set_times(db, scheduling_id, next_job_start_time, retry_at, retry_attempt)
+
+    @staticmethod
+    def _set_times(
+        db: Connection, scheduling_id: str, next_start: str | None, retry_at: str | None, attempt: int
+    ) -> None:
+        db.execute(
+            "UPDATE schedulings SET next_job_start_time = ?, retry_at = ?, retry_attempt = ?, updated = ? WHERE id = ?",
+            (next_start, retry_at, attempt, iso(utc_now()), scheduling_id),
+        )
 
     def set_retry(self, scheduling_id: str, retry_at: str | None, retry_attempt: int) -> None:
-        """Queue (or clear) a retry without touching the regular slot, which another scheduler may be moving."""
         with self.dialect.transaction() as db:
             db.execute(
                 "UPDATE schedulings SET retry_at = ?, retry_attempt = ?, updated = ? WHERE id = ?",
@@ -185,9 +292,9 @@ class SQLStore:
     def claim_schedulings(self, claim: Claim, limit: int | None = None) -> list[dict[str, Any]]:
         """Take the schedulings ``claim`` says are due, at most ``limit``, each by exactly one scheduler.
 
-        In one transaction: the schedulings with a slot or a retry are locked (rows another scheduler holds are
-        skipped, not waited for); ``claim`` decides for each, in the order of their next slot, and its new times
-        are stored. Returns the claimed schedulings as they were before the claim.
+        In one transaction: every site's schedulings with a slot or a retry are locked (rows another scheduler
+        holds are skipped, not waited for); ``claim`` decides for each, earliest slot first, and its new times are
+        stored. Returns the claimed schedulings as they were before the claim.
         """
         claimed: list[dict[str, Any]] = []
         with self.dialect.transaction() as db:
@@ -200,23 +307,13 @@ class SQLStore:
                     break
                 scheduling = _scheduling(row)
                 times = claim(scheduling)
-                if times is None:
-                    continue
-                next_start, retry_at, attempt = times
-                db.execute(
-                    "UPDATE schedulings SET next_job_start_time = ?, retry_at = ?, retry_attempt = ?, updated = ?"
-                    " WHERE id = ?",
-                    (next_start, retry_at, attempt, iso(utc_now()), scheduling["id"]),
-                )
-                claimed.append(scheduling)
+                if times is not None:
+                    self._set_times(db, scheduling["id"], *times)
+                    claimed.append(scheduling)
         return claimed
 
     # jobs -----------------------------------------------------------------------------------------------------
     def start_job(self, job: dict[str, Any], lease_seconds: float = LEASE_SECONDS) -> None:
-        """Record a running job holding the flow's lock for ``lease_seconds``; raises AlreadyRunning if it is held.
-
-        A running job of the flow whose lease has run out is marked failed first: its process is gone.
-        """
         now = iso(utc_now())
         try:
             with self.dialect.transaction() as db:
@@ -230,18 +327,21 @@ class SQLStore:
                         raise AlreadyRunning(job["dataflowName"], running["id"])
                     self._fail(db, running["id"], LEASE_LOST, now)
                 db.execute(
-                    "INSERT INTO jobs (id, dataflow_id, dataflow_name, scheduling_id, status, start_time,"
-                    f" attempt_number, owner, work_dir, lease_expires) VALUES (?,?,?,?,'running',?,?,?,?,"
-                    f" {self.dialect.now} + ?)",
+                    "INSERT INTO jobs (id, site, dataflow_id, dataflow_name, scheduling_id, status, start_time,"
+                    " update_time, attempt_number, owner, work_dir, document, lease_expires)"
+                    f" VALUES (?,?,?,?,?,'running',?,?,?,?,?,?, {self.dialect.now} + ?)",
                     (
                         job["id"],
+                        job.get("apiKey") or LOCAL_SITE,
                         job["dataflowId"],
                         job["dataflowName"],
                         job.get("schedulingId"),
                         job["startTime"],
+                        job["startTime"],
                         job["attemptNumber"],
                         job["owner"],
                         job.get("workDir"),
+                        jsonio.dumps({k: v for k, v in job.items() if k not in ("apiKey", "owner")}),
                         float(lease_seconds),
                     ),
                 )
@@ -259,17 +359,11 @@ class SQLStore:
             )
             return cursor.rowcount > 0
 
-    def complete_job(self, status: dict[str, Any], owner: str) -> bool:
-        """Record a job's outcome, and on success its watermark, in one transaction, if ``owner`` still holds it."""
+    def complete_job(self, status: dict[str, Any], owner: str, watermark: bool = True) -> bool:
         with self.dialect.transaction() as db:
-            cursor = db.execute(
-                "UPDATE jobs SET status = ?, end_time = ?, error_file = ?, work_dir = ?, document = ?"
-                " WHERE id = ? AND owner = ? AND status = 'running'",
-                (*_outcome(status), status["id"], owner),
-            )
-            if cursor.rowcount == 0:
+            if not self._finish(db, status, " AND owner = ? AND status = 'running'", (owner,)):
                 return False
-            if status["status"] == "succeeded":
+            if watermark and status["status"] == "succeeded":
                 self._set_watermark(db, status["dataflowId"], status["startTime"], status["id"])
             return True
 
@@ -279,34 +373,54 @@ class SQLStore:
 
     def finish_job(self, status: dict[str, Any]) -> None:
         with self.dialect.transaction() as db:
-            db.execute(
-                "UPDATE jobs SET status = ?, end_time = ?, error_file = ?, work_dir = ?, document = ? WHERE id = ?",
-                (*_outcome(status), status["id"]),
-            )
+            self._finish(db, status)
 
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
-        row = self._one(f"SELECT *, {self._expired} AS lease_expired FROM jobs WHERE id = ?", (job_id,))
-        return _job(row) if row else None
+    @staticmethod
+    def _finish(db: Connection, status: dict[str, Any], condition: str = "", args: tuple[Any, ...] = ()) -> bool:
+        cursor = db.execute(
+            "UPDATE jobs SET status = ?, start_time = COALESCE(?, start_time), end_time = ?, update_time = ?,"
+            f" error_file = ?, work_dir = ?, document = ?, progress = NULL WHERE id = ?{condition}",
+            (
+                status["status"],
+                status.get("startTime"),
+                status["endTime"],
+                status["endTime"],
+                status.get("errorFile"),
+                status.get("workDir"),
+                jsonio.dumps({k: v for k, v in status.items() if k not in _JOB_SERVER_FIELDS}),
+                status["id"],
+                *args,
+            ),
+        )
+        return cursor.rowcount > 0
+
+    def set_job_progress(self, job_id: str, counters: dict[str, dict[str, int]], update_time: str) -> None:
+        with self.dialect.transaction() as db:
+            db.execute(
+                "UPDATE jobs SET progress = ?, update_time = ? WHERE id = ? AND status = 'running'",
+                (jsonio.dumps(counters), update_time, job_id),
+            )
 
     @property
-    def _expired(self) -> str:
-        return f"(status = 'running' AND lease_expires < {self.dialect.now})"
+    def _with_lease(self) -> str:
+        return f"*, (status = 'running' AND lease_expires < {self.dialect.now}) AS lease_expired"
 
-    def list_jobs(self, dataflow: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        columns = f"*, {self._expired} AS lease_expired"
-        if dataflow is None:
-            rows = self._all(f"SELECT {columns} FROM jobs ORDER BY start_time DESC LIMIT ?", (limit,))
-        else:
-            rows = self._all(
-                f"SELECT {columns} FROM jobs WHERE dataflow_id = ? OR dataflow_name = ?"
-                " ORDER BY start_time DESC LIMIT ?",
-                (dataflow, dataflow, limit),
-            )
+    def get_job(self, job_id: str) -> dict[str, Any] | None:
+        row = self._one(f"SELECT {self._with_lease} FROM jobs WHERE id = ?", (job_id,))
+        return _job(row) if row else None
+
+    def list_jobs(
+        self, dataflow: str | None = None, limit: int = 50, site: str | None = LOCAL_SITE
+    ) -> list[dict[str, Any]]:
+        clause, args = _site_clause(site)
+        if dataflow is not None:
+            clause += " AND (dataflow_id = ? OR dataflow_name = ?)"
+            args = (*args, dataflow, dataflow)
+        rows = self._all(f"SELECT * FROM jobs WHERE 1 = 1{clause} ORDER BY start_time DESC LIMIT ?", (*args, limit))
         return [_job(row) for row in rows]
 
     def running_jobs(self) -> list[dict[str, Any]]:
-        rows = self._all(f"SELECT *, {self._expired} AS lease_expired FROM jobs WHERE status = 'running'")
-        return [_job(row) for row in rows]
+        return [_job(row) for row in self._all(f"SELECT {self._with_lease} FROM jobs WHERE status = 'running'")]
 
     def request_kill(self, job_id: str) -> bool:
         with self.dialect.transaction() as db:
@@ -318,29 +432,19 @@ class SQLStore:
         return bool(row and row["kill_requested"])
 
     def mark_failed(self, job_id: str, reason: str, end_time: str) -> bool:
-        """Mark a running job failed (its process is gone); False when it was not running (someone else did)."""
         with self.dialect.transaction() as db:
             return self._fail(db, job_id, reason, end_time)
 
     def _fail(self, db: Connection, job_id: str, reason: str, end_time: str) -> bool:
-        row = db.execute(f"SELECT *, {self._expired} AS lease_expired FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None or row["status"] != "running":
             return False
         document = {**_job(row), "status": "failed", "endTime": end_time, "errorMessage": reason}
-        for server_side in ("owner", "killRequested", "leaseExpired"):
-            document.pop(server_side, None)
-        cursor = db.execute(
-            "UPDATE jobs SET status = ?, end_time = ?, error_file = ?, work_dir = ?, document = ?"
-            " WHERE id = ? AND status = 'running'",
-            (*_outcome(document), job_id),
-        )
-        return cursor.rowcount > 0
+        return self._finish(db, document, " AND status = 'running'")
 
     def old_jobs(self, before: str) -> list[dict[str, Any]]:
         rows = self._all(
-            f"SELECT *, {self._expired} AS lease_expired FROM jobs"
-            " WHERE status != 'running' AND start_time < ? AND work_dir IS NOT NULL",
-            (before,),
+            "SELECT * FROM jobs WHERE status != 'running' AND start_time < ? AND work_dir IS NOT NULL", (before,)
         )
         return [_job(row) for row in rows]
 
@@ -365,45 +469,30 @@ class SQLStore:
             (dataflow_id, last_runtime, job_id),
         )
 
+    # connector state ------------------------------------------------------------------------------------------
+    def get_state(self, scope: str, keys: list[str]) -> dict[str, Any]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self._all(f"SELECT key, value FROM connector_state WHERE scope = ? AND key IN ({marks})", (scope, *keys))
+        return {row["key"]: jsonio.loads(row["value"]) for row in rows}
 
-def _outcome(status: dict[str, Any]) -> tuple[Any, ...]:
-    return (status["status"], status["endTime"], status.get("errorFile"), status.get("workDir"), jsonio.dumps(status))
+    def put_state(self, scope: str, items: dict[str, Any]) -> None:
+        now = iso(utc_now())
+        with self.dialect.transaction() as db:
+            for key, value in items.items():
+                if value is None:
+                    db.execute("DELETE FROM connector_state WHERE scope = ? AND key = ?", (scope, key))
+                    continue
+                db.execute(
+                    "INSERT INTO connector_state (scope, key, value, updated) VALUES (?,?,?,?)"
+                    " ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+                    (scope, key, jsonio.dumps(value), now),
+                )
 
 
-def _flow(row: Mapping[str, Any]) -> StoredFlow:
-    document = jsonio.loads(row["document"])
-    return StoredFlow(row["id"], row["name"], row["status"], row["version"], document, row["created"], row["updated"])
-
-
-def _scheduling(row: Mapping[str, Any]) -> dict[str, Any]:
-    document = jsonio.loads(row["document"])
-    document.update(
-        {
-            "nextJobStartTime": row["next_job_start_time"],
-            "retryAt": row["retry_at"],
-            "retryAttempt": row["retry_attempt"],
-        }
-    )
-    return document
-
-
-def _job(row: Mapping[str, Any]) -> dict[str, Any]:
-    document = jsonio.loads(row["document"]) if row["document"] else {}
-    document.update(
-        {
-            "id": row["id"],
-            "dataflowId": row["dataflow_id"],
-            "dataflowName": row["dataflow_name"],
-            "schedulingId": row["scheduling_id"],
-            "status": row["status"],
-            "startTime": row["start_time"],
-            "endTime": row["end_time"],
-            "attemptNumber": row["attempt_number"],
-            "owner": row["owner"],
-            "killRequested": bool(row["kill_requested"]),
-            "workDir": row["work_dir"],
-            "errorFile": row["error_file"],
-            "leaseExpired": bool(row["lease_expired"]),
-        }
-    )
-    return document
+def _flow_name(document: dict[str, Any]) -> str:
+    name = document.get("name")
+    if not isinstance(name, str) or not name:
+        raise StoreError("a dataflow needs a name to be stored")
+    return name

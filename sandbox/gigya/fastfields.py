@@ -70,6 +70,9 @@ def fast_fields(gen: AccountGenerator) -> dict[str, Callable[[int], list[Any]]]:
             "profile.birthMonth": lambda i: [1 + (h3(i) >> 12) % 12],
             "profile.birthDay": lambda i: [1 + (h3(i) >> 16) % 28],
             "data.points": lambda i: [(h3(i) >> 44) % 5000],
+            "preferences.terms.tos.isConsentGranted": lambda i: [True],
+            # the SMS consent exists for accounts with phones (h3 % 5), granted by 60% of them
+            "preferences.marketing.sms.isConsentGranted": lambda i: [(h3(i) >> 28) % 10 < 6] if h3(i) % 5 else [],
         }
     )
     for key in ("name", "category", "id", "time", "timestamp"):

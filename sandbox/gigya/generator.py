@@ -135,11 +135,7 @@ class AccountGenerator:
         h3 = self.h3(i)
         created_iso, updated_iso, login_iso = fast_iso(created), fast_iso(updated), fast_iso(login)
         verified_ms = created + 60_000 + h3 % 3_600_000
-        phones: list[dict[str, str]] = []
-        if h3 % 5:
-            phones.append({"type": "mobile", "number": f"{region[3]} {(h3 >> 8) % 900 + 100} {(h3 >> 20) % 10**7:07d}"})
-            if h3 % 7 == 0:
-                phones.append({"type": "home", "number": f"{region[3]} {(h3 >> 40) % 10**8:08d}"})
+        phones = self.phones(region, h3)
         interest_shifts = range(48, 48 + 4 * ((h3 >> 60) % 3), 4)
         subscriptions = {}
         for bit, name in enumerate(W.NEWSLETTERS):
@@ -214,10 +210,36 @@ class AccountGenerator:
                 },
             },
         }
+        if phones:  # the SMS marketing consent is asked of people who gave a phone number; 60% grant it
+            account["preferences"]["marketing"] = {
+                "sms": {
+                    "isConsentGranted": (h3 >> 28) % 10 < 6,
+                    "docDate": "2020-01-01T00:00:00.000Z",
+                    "lastConsentModified": login_iso,
+                }
+            }
         for key in ("registered", "registeredTimestamp", "verified", "verifiedTimestamp"):
             if account[key] is None:
                 del account[key]
         return account
+
+    @staticmethod
+    def phones(region: tuple[Any, ...], h3: int) -> list[dict[str, str]]:
+        """Four in five accounts have a mobile (valid for the region; a third in national format, without the
+        country code; one in eleven typed "home"). One in seven also lists a home number (not always a valid
+        one) before it, and half of those a work mobile, so a sync must look at every phone."""
+        if not h3 % 5:
+            return []
+        code, start, digits, trunk = W.MOBILE_NUMBERS[region[1]]
+        rest = f"{(h3 >> 20) % 10**digits:0{digits}d}"
+        mobile = f"{trunk}{start} {rest}" if h3 % 3 == 0 else f"{code} {start} {rest}"
+        phones = []
+        if h3 % 7 == 0:
+            phones.append({"type": "home", "number": f"{region[3]} {(h3 >> 40) % 10**8:08d}"})
+            if h3 % 2:
+                phones.append({"type": "work", "number": f"{code} {start} {(h3 >> 36) % 10**digits:0{digits}d}"})
+        phones.append({"type": "home" if h3 % 11 == 0 else "mobile", "number": mobile})
+        return phones
 
     def h3(self, i: int) -> int:
         """The hash behind the non-core parts (phones, likes, favorites, data.points, …)."""

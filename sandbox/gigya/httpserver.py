@@ -18,6 +18,7 @@ import orjson
 
 from sandbox.gigya.auth import RequestInfo
 from sandbox.gigya.site import Site
+from sandbox.http_body import read_body
 
 MAX_BODY = 64 * 1024 * 1024
 
@@ -57,20 +58,7 @@ class GigyaRequestHandler(BaseHTTPRequestHandler):
         return email.utils.formatdate(self.server.site.clock.now() if timestamp is None else timestamp, usegmt=True)
 
     def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            raise ValueError("request body too large")
-        return self.rfile.read(length) if length > 0 else b""
+        return read_body(self.rfile, self.headers, MAX_BODY)
 
     def _params(self, query: str, body: bytes) -> dict[str, str]:
         params = dict(parse_qsl(query, keep_blank_values=True))

@@ -28,6 +28,7 @@ from sandbox.gigya.methods.gm import GameMechanics
 from sandbox.gigya.methods.socialize import ANONYMOUS
 from sandbox.gigya.params import Params
 from sandbox.gigya.search import SearchService
+from sandbox.gigya.signals import SIGNALS_TYPE, generated_signals
 from sandbox.gigya.store import AccountStore
 
 _GIGYA_HOST = re.compile(r"^(?P<ns>[a-z]+)\.(?P<dc>[a-z0-9-]+)\.(?:gigya\.com|gigya-api\.cn|sapcdm\.cn)(?::\d+)?$")
@@ -49,6 +50,7 @@ class Site:
         self.seed = seed
         self.accounts = AccountStore(AccountGenerator(seed, accounts))
         self.ds = DataStore()
+        self.ds.load(SIGNALS_TYPE, generated_signals(self.accounts.gen))
         self.audit = AuditLog(config.audit_capacity)
         self.gm = GameMechanics(seed)
         self.search = SearchService(config, clock)

@@ -183,6 +183,15 @@ REGIONS = (
     ("Sweden", "SE", "sv_SE", "+46", ("Stockholm", "Göteborg", "Malmö", "Uppsala"), 5),
     ("United States", "US", "en_US", "+1", ("Washington, D.C.", "St. Louis", "Winston-Salem", 'Boise "City"'), 5),
 )
+# Valid mobile numbers per region (checked with libphonenumber): country code, the start of the national number,
+# how many digits follow, and the trunk prefix a national-format number starts with ("" where there is none).
+MOBILE_NUMBERS = {
+    "US": ("+1", "2015", 6, ""), "DE": ("+49", "1512", 7, "0"), "FR": ("+33", "61", 7, "0"),
+    "GB": ("+44", "7400", 6, "0"), "ES": ("+34", "612", 6, ""), "IT": ("+39", "312", 7, ""),
+    "PL": ("+48", "512", 6, ""), "JP": ("+81", "901", 7, "0"), "BR": ("+55", "1196", 7, ""),
+    "NL": ("+31", "61", 7, "0"), "CA": ("+1", "5062", 6, ""), "AU": ("+61", "41", 7, "0"),
+    "MX": ("+52", "222", 7, ""), "SE": ("+46", "70", 7, "0"),
+}  # fmt: skip
 UK_POSTCODES = ("SW1A 1AA", "M1 1AE", "LS1 4AP", "BS1 5TR", "G1 1XQ", "YO1 7HH", "EC1A 1BB", "W1A 0AX")
 CA_POSTCODES = ("M5V 3L9", "H3Z 2Y7", "V6B 4Y8", "T2P 1J9", "K1A 0B1")
 EMAIL_DOMAINS = (

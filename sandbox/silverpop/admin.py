@@ -78,7 +78,8 @@ class AdminMixin:
     def add_contact(self, list_id: int | str, fields: dict[str, str], opted_out: bool = False) -> int:
         """Put a contact straight into a database (demo data, test setup); returns its recipient id.
 
-        Columns the database lacks are ignored; an existing contact with the same key is replaced.
+        Columns the database lacks are ignored; an existing contact with the same key is replaced. Its opt-in
+        (and opt-out) is recorded as an event, as RawRecipientDataExport reports it.
         """
         with self.store.lock:
             database = self._database(list_id)
@@ -88,6 +89,7 @@ class AdminMixin:
                 database.remove(existing)
             contact = Contact(self.store.ids.recipient_id(), values, now, now, 0, now, now if opted_out else None)
             database.add(contact)
+            self.store.record_events(database, contact)
             return contact.recipient_id
 
     def contact(self, list_id: int | str, **criteria: str) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ OPERATIONS: dict[str, Handler] = {
     "CreateTable": ops_tables.create_table,
     "JoinTable": ops_tables.join_table,
     "InsertUpdateRelationalTable": ops_tables.insert_update_relational_table,
+    "DeleteRelationalTableData": ops_tables.delete_relational_table_data,
     "ImportList": ops_jobs.import_list,
     "ImportTable": ops_jobs.import_table,
     "ExportList": ops_jobs.export_list,

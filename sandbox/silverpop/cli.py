@@ -34,18 +34,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> SilverpopConfig:
-    """A config from the parsed flags; flags a caller's parser does not define fall back to their defaults."""
+    """A config from the parsed flags; flags a caller's parser does not define fall back to their defaults.
+
+    A caller may also set ``databases``, ``tables`` (``DatabaseSpec``/``TableSpec`` tuples) and ``client_id`` on
+    the namespace: ``dataflow sandbox silverpop`` does, with the layout of the customer configuration it was given.
+    """
     faults = FaultConfig(
         server_error_rate=float(getattr(args, "fault_rate", 0.0) or 0.0),
         token_expiry_rate=float(getattr(args, "token_expiry_rate", 0.0) or 0.0),
         job_error_rate=float(getattr(args, "job_error_rate", 0.0) or 0.0),
         max_concurrent=int(getattr(args, "max_concurrent", 10)),
     )
+    layout: dict[str, Any] = {}
+    for name in ("databases", "tables", "client_id"):  # a layout a caller computed (dataflow's --config)
+        if getattr(args, name, None):
+            layout[name] = getattr(args, name)
     return SilverpopConfig(
         seed=int(getattr(args, "seed", 1)),
         contacts=int(getattr(args, "accounts", 20)),
         latency_s=float(getattr(args, "latency_ms", 0.0) or 0.0) / 1000.0,
         faults=faults,
+        **layout,
     )
 
 

@@ -114,11 +114,11 @@ def write_raw_export(store: Store, plan: RawExport) -> int:
     start, end = plan.window
     events = [
         event
-        for event in store.events
+        for event in sorted(store.events, key=lambda item: item.when)
         if (plan.list_ids is None or event.list_id in plan.list_ids)
         and event.kind in plan.kinds
-        and (start is None or event.when >= start)
-        and (end is None or event.when <= end)
+        and (start is None or int(event.when) >= start)
+        and (end is None or int(event.when) <= end)  # event times are whole seconds
     ]
     rows = [[*RAW_HEADERS, *plan.extra_columns]]
     for event in events:

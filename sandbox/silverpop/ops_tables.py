@@ -1,8 +1,10 @@
-"""Relational table operations: CreateTable, JoinTable, InsertUpdateRelationalTable.
+"""Relational table operations: CreateTable, JoinTable, InsertUpdateRelationalTable, DeleteRelationalTableData.
 
 InsertUpdateRelationalTable keeps ``SUCCESS`` true when single rows fail and reports them as ``FAILURES``,
-echoing each failed row's key columns (silverpop.md §4.3). JoinTable is asynchronous like in Acoustic: it only
-returns a JOB_ID and the association exists once the job is COMPLETE.
+echoing each failed row's key columns (silverpop.md §4.3); DeleteRelationalTableData answers the same way, takes
+at most 1,000 rows a call (§6), and deleting a row that is not there is no failure (the sandbox's reading).
+JoinTable is asynchronous like in Acoustic: it only returns a JOB_ID and the association exists once the job is
+COMPLETE.
 """
 
 from __future__ import annotations
@@ -107,4 +109,38 @@ def insert_update_relational_table(store: Store, op: Element) -> list[Element]:
             for name, value in pairs:
                 if name in table.key_columns:
                     sub(node, "COLUMN", value, name=name)
+    return [failures] if len(failures) else []
+
+
+MAX_DELETE_ROWS = 1000
+
+
+def delete_relational_table_data(store: Store, op: Element) -> list[Element]:
+    """Rows named by ``ROWS/ROW/KEY_COLUMN[@name]`` (every key column of the table) are deleted."""
+    table = store.table(text(op, "TABLE_ID"), text(op, "TABLE_NAME"))
+    rows = op.findall("ROWS/ROW")
+    if len(rows) > MAX_DELETE_ROWS:
+        raise errors.invalid(f"At most {MAX_DELETE_ROWS} rows are allowed per DeleteRelationalTableData call")
+    failures = element("FAILURES")
+    deleted = 0
+    for row in rows:
+        pairs = [(node.get("name", ""), (node.text or "").strip()) for node in row.findall("KEY_COLUMN")]
+        values = dict(pairs)
+        key = tuple(values.get(name, "") for name in table.key_columns)
+        unknown = [name for name in values if name not in table.key_columns]
+        problem = None
+        if unknown:
+            problem = f"Column {', '.join(unknown)} is not a key column of table {table.name}"
+        elif not all(key):
+            problem = f"Missing key column value: {', '.join(table.key_columns)}"
+        if problem is not None:
+            node = sub(failures, "FAILURE", failure_type="permanent")
+            node.set("description", problem)
+            for name, value in pairs:
+                sub(node, "KEY_COLUMN", value, name=name)
+            continue
+        if table.rows.pop(key, None) is not None:
+            deleted += 1
+    if deleted:
+        table.modified = store.clock.now()
     return [failures] if len(failures) else []

@@ -27,6 +27,8 @@ class DatabaseSpec:
     columns: tuple[tuple[str, int], ...]
     """(name, list type code); the system ``EMAIL`` column is always added first."""
     visibility: int = 0
+    id: int | None = None
+    """A fixed list id (a customer's layout); ``None`` draws one from the seed."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class TableSpec:
     columns: tuple[tuple[str, str, bool], ...]
     """(name, TYPE word, is key column)."""
     visibility: int = 0
+    id: int | None = None
 
 
 MASTER = DatabaseSpec(
@@ -118,9 +121,10 @@ def database_columns(spec: DatabaseSpec) -> dict[str, Column]:
 def populate(store: Store, databases: tuple[DatabaseSpec, ...], tables: tuple[TableSpec, ...], contacts: int) -> None:
     """Create the seeded databases and tables, and ``contacts`` contacts in the first database."""
     now = store.clock.now()
+    store.ids.reserve(spec.id for spec in (*databases, *tables) if spec.id is not None)
     for spec in databases:
         database = Database(
-            id=store.ids.list_id(),
+            id=spec.id if spec.id is not None else store.ids.list_id(),
             name=spec.name,
             visibility=spec.visibility,
             created=now,
@@ -135,7 +139,7 @@ def populate(store: Store, databases: tuple[DatabaseSpec, ...], tables: tuple[Ta
             for name, word, key in table_spec.columns
         }
         table = Table(
-            id=store.ids.list_id(),
+            id=table_spec.id if table_spec.id is not None else store.ids.list_id(),
             name=table_spec.name,
             visibility=table_spec.visibility,
             created=now,
@@ -167,3 +171,4 @@ def _contacts(store: Store, database: Database, count: int, seed: int) -> None:
         opted_out = created + rng.randrange(3600, 86_400) if rng.random() < 0.1 else None
         contact = Contact(store.ids.recipient_id(), fields, created, created, 0, created, opted_out)
         database.add(contact)
+        store.record_events(database, contact)

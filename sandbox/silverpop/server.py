@@ -16,11 +16,11 @@ from types import TracebackType
 
 from sandbox.silverpop.admin import AdminMixin
 from sandbox.silverpop.clock import Clock
-from sandbox.silverpop.config import SilverpopConfig
+from sandbox.silverpop.config import SilverpopConfig, derive
 from sandbox.silverpop.faults import FaultInjector
 from sandbox.silverpop.oauth import TokenStore
 from sandbox.silverpop.seed import populate
-from sandbox.silverpop.sftp import SFTPService
+from sandbox.silverpop.sftp import SFTPService, seeded_host_key
 from sandbox.silverpop.store import Store
 from sandbox.silverpop.web import App, SilverpopHTTPServer
 
@@ -50,7 +50,8 @@ class SilverpopSandbox(AdminMixin):
         self.tokens = TokenStore(self.config, self.clock)
         populate(self.store, self.config.databases, self.config.tables, self.config.contacts)
         self._http = SilverpopHTTPServer((host, port), App(self.store, self.tokens, self.faults))
-        self._sftp = SFTPService(self.data_dir, self._check_password, host, sftp_port)
+        host_key = seeded_host_key(bytes.fromhex(derive(self.config.seed, "sftp-host-key", 32)))
+        self._sftp = SFTPService(self.data_dir, self._check_password, host, sftp_port, host_key)
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
         self._tick_s = tick_s
@@ -143,6 +144,7 @@ class SilverpopSandbox(AdminMixin):
                 "username": self.config.sftp_username,
                 "password": self.config.sftp_password,
                 "hostKey": self.sftp_host_key,
+                "hostKeyFingerprint": self._sftp.host_fingerprint,
             },
             "clientId": self.config.client_id,
             "clientSecret": self.config.client_secret,

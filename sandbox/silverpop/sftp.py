@@ -15,8 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import asyncssh
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 PasswordCheck = Callable[[str, str], bool]
+
+
+def seeded_host_key(secret: bytes) -> asyncssh.SSHKey:
+    """An Ed25519 host key made from 32 seed-derived bytes: the same seed always shows the same fingerprint, so
+    a flow can pin the sandbox's key once (it is a loopback stand-in; the private key is no secret)."""
+    private = Ed25519PrivateKey.from_private_bytes(secret[:32])
+    pem = private.private_bytes(Encoding.PEM, PrivateFormat.OpenSSH, NoEncryption())
+    return asyncssh.import_private_key(pem)
 
 
 class _SSHServer(asyncssh.SSHServer):
@@ -46,12 +56,19 @@ class _SSHServer(asyncssh.SSHServer):
 class SFTPService:
     """Start/stop an SFTP server on ``host:port`` (0 = a free port) in a thread of its own."""
 
-    def __init__(self, root: Path, check: PasswordCheck, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        check: PasswordCheck,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        host_key: asyncssh.SSHKey | None = None,
+    ) -> None:
         self.root = root
         self.host = host
         self.port = port
         self._check = check
-        self._host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self._host_key = host_key or asyncssh.generate_private_key("ssh-ed25519")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
@@ -104,6 +121,11 @@ class SFTPService:
     def host_public_key(self) -> str:
         """The server's public host key in OpenSSH form, for clients' known_hosts."""
         return self._host_key.export_public_key("openssh").decode().strip()
+
+    @property
+    def host_fingerprint(self) -> str:
+        """``SHA256:…``, as ``ssh-keygen -lf`` prints it."""
+        return self._host_key.get_fingerprint("sha256")
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None and self._thread.is_alive():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from sandbox.silverpop import errors
@@ -30,11 +31,19 @@ class Ids:
             "job": rng.randrange(100_000_000, 800_000_000),
         }
         self._lock = threading.Lock()
+        self._reserved: set[int] = set()
+
+    def reserve(self, list_ids: Iterable[int]) -> None:
+        """List ids given by a layout: never handed out again."""
+        with self._lock:
+            self._reserved.update(list_ids)
 
     def _take(self, kind: str, step: int) -> int:
         with self._lock:
             value = self._next[kind]
-            self._next[kind] += step
+            while kind == "list" and value in self._reserved:
+                value += step
+            self._next[kind] = value + step
             return value
 
     def list_id(self) -> int:
@@ -115,6 +124,14 @@ class Store:
         self.events.append(
             Event(self.clock.now(), "Opt In", database.id, contact.recipient_id, contact.fields.get("EMAIL", ""))
         )
+
+    def record_events(self, database: Database, contact: Contact) -> None:
+        """The events of a contact put in place directly (seed data, the admin API): its opt-in, its opt-out."""
+        email = contact.fields.get("EMAIL", "")
+        if contact.opted_in is not None:
+            self.events.append(Event(contact.opted_in, "Opt In", database.id, contact.recipient_id, email))
+        if contact.opted_out is not None:
+            self.events.append(Event(contact.opted_out, "Opt Out", database.id, contact.recipient_id, email))
 
     def new_job(self, kind: str, description: str, parameters: dict[str, str]) -> Job:
         """A WAITING job; whether it will fail by injection is drawn now, before anything runs."""

@@ -16,4 +16,5 @@ COMPONENTS = {
     "field.array.join": "steps.field.arrays:ArrayJoin",
     "field.array.extract": "steps.field.arrays:ArrayExtract",
     "field.evaluate": "steps.field.evaluate:Evaluate",
+    "field.phone.e164": "steps.field.phones:PhoneE164",
 }

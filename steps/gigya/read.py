@@ -85,18 +85,16 @@ class _SearchReader(GigyaStep, Reader):
     def delta_condition(self, field: str, since: datetime) -> str:
         return f"{field} > {epoch_ms(since)}"
 
-    def partition_condition(self, part: Any) -> str:
-        raise NotImplementedError
+    def extra_conditions(self) -> list[str]:
+        return []
 
     def build_query(self) -> str:
         condition, order_by = query.split_where(self.params.get("where") or "")
-        conditions = [condition]
+        conditions = [condition, *self.extra_conditions()]
         delta_field = self.params.get("deltaField")
         since = self.context.job.delta_since
         if delta_field and since is not None:
             conditions.append(self.delta_condition(delta_field, since))
-        if self.partition is not None:
-            conditions.append(self.partition_condition(self.partition))
         select = query.render_select(query.parse_select(self.params.get("select") or "*"))
         page = self.params.get("batchSize")
         limit = self.context.job.limit
@@ -133,6 +131,10 @@ class _SearchReader(GigyaStep, Reader):
 class ReadAccounts(_SearchReader):
     """Accounts changed since the last successful run (or all of them on a full extract), via accounts.search.
 
+    ``consent`` (IdentitySync's param for consent-management customers) names consent statements, e.g.
+    ``terms.tos`` or ``marketing.email``: only accounts that granted every one of them are read, so a flow never
+    exports a person who did not agree to what the export is for.
+
     In a partitioned run the read splits into ``maxConcurrency`` reads by UID (``uid_ranges``), each its own
     cursor search, read in parallel.
     """
@@ -145,8 +147,19 @@ class ReadAccounts(_SearchReader):
         count = min(self.concurrency, len(HEX_DIGITS))
         return uid_ranges(count) if count > 1 else None
 
-    def partition_condition(self, part: Any) -> str:
-        return f"UID regex ('{part}')"
+    @classmethod
+    def check_params(cls, params: dict[str, Any]) -> Iterable[ParamProblem]:
+        yield from super().check_params(params)
+        for index, statement in enumerate(params.get("consent") or []):
+            if isinstance(statement, str) and not query.is_field(statement.removeprefix("preferences.")):
+                yield ParamProblem(("consent", index), f"'{statement}' is not a consent statement id")
+
+    def extra_conditions(self) -> list[str]:
+        consent = [
+            f"preferences.{statement.removeprefix('preferences.')}.isConsentGranted = true"
+            for statement in self.params.get("consent") or []
+        ]
+        return consent if self.partition is None else [*consent, f"UID regex ('{self.partition}')"]
 
 
 class ReadDataStore(_SearchReader):

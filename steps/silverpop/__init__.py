@@ -6,5 +6,6 @@
 COMPONENTS = {
     "datasource.write.silverpop": "steps.silverpop.write_list:WriteSilverpop",
     "datasource.write.silverpop.table": "steps.silverpop.write_table:WriteSilverpopTable",
+    "datasource.write.silverpop.remove": "steps.silverpop.write_remove:RemoveSilverpopContacts",
     "datasource.read.silverpop": "steps.silverpop.read:ReadSilverpop",
 }

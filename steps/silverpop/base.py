@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from dataflow.component import Component, ParamProblem
+from dataflow.errors import FatalError
 from dataflow.retry import DEFAULT_BASE_DELAY, DEFAULT_RETRIES, RetryPolicy
 from dataflow.runtime.context import StepContext
 from steps.silverpop import ops
@@ -116,6 +117,26 @@ class SilverpopStep(Component):
                     raise failure from None
                 self.context.warn(f"{failure}; submitting it again (attempt {attempt + 1} of {attempts})")
         raise AssertionError("unreachable")
+
+    def export_file(self, submit: Callable[[], tuple[int, str]], what: str) -> Path:
+        """Run an export job (``submit`` starts it: job id, file name), download its file and delete it there."""
+        started = time.perf_counter()
+        file_name = ""
+
+        def start() -> int:
+            nonlocal file_name
+            job_id, file_name = submit()
+            return job_id
+
+        self.run_job(start, what)
+        self.timings["export"] = self.timings.get("export", 0.0) + time.perf_counter() - started
+        local = self.context.new_file_path(file_name or "export.csv")
+        started = time.perf_counter()
+        if self.files.download(file_name, local) is None:
+            raise FatalError(f"the export job completed but download/{file_name} is not on {self.files.where}")
+        self.files.remove(DOWNLOAD, file_name)
+        self.timings["download"] = self.timings.get("download", 0.0) + time.perf_counter() - started
+        return local
 
     def import_results(self, status: ops.JobStatus) -> ImportResult:
         """The ``.res`` counts and the ``.err`` rows of a completed import (files removed afterwards)."""

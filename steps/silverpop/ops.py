@@ -34,6 +34,7 @@ class ListMeta:
     name: str
     columns: dict[str, str]  # name -> TYPE as the server wrote it (a number for databases, a word for tables)
     key_columns: list[str]
+    created: str = ""  # CREATED as the server wrote it: tells a table from another one that reused its id
 
     def column(self, name: str) -> str | None:
         """The database's spelling of ``name``: exact, or any case of the system email column."""
@@ -52,17 +53,6 @@ class JobStatus:
     parameters: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class RowFailure:
-    failure_type: str
-    description: str
-    key: dict[str, str]
-
-    @property
-    def transient(self) -> bool:
-        return self.failure_type.lower() == "transient"
-
-
 def list_metadata(client: SilverpopClient, list_id: str) -> ListMeta:
     result = client.call(xmlapi.operation("GetListMetaData", {"LIST_ID": list_id}))
     columns = {
@@ -71,7 +61,13 @@ def list_metadata(client: SilverpopClient, list_id: str) -> ListMeta:
         if xmlapi.text(node, "NAME")
     }
     keys = [xmlapi.text(node, "NAME") for node in result.findall("KEY_COLUMNS/COLUMN") if xmlapi.text(node, "NAME")]
-    return ListMeta(xmlapi.text(result, "ID", list_id), xmlapi.text(result, "NAME", list_id), columns, keys)
+    return ListMeta(
+        xmlapi.text(result, "ID", list_id),
+        xmlapi.text(result, "NAME", list_id),
+        columns,
+        keys,
+        xmlapi.text(result, "CREATED"),
+    )
 
 
 def _job_id(result: xmlapi.Element, operation: str) -> int:
@@ -120,27 +116,60 @@ def export_list(
     return _job_id(result, "ExportList"), path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
+def raw_recipient_data_export(
+    client: SilverpopClient,
+    list_ids: Iterable[str],
+    events: Iterable[str],
+    columns: Iterable[str],
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[int, str]:
+    """Start a RawRecipientDataExport of contact events (``OPTOUTS``...) of databases; ``(job id, file name)``.
+
+    ``columns`` are database columns added to each event row (e.g. the Gigya UID column), as ``COLUMNS``.
+    """
+    mailings = []
+    for list_id in list_ids:
+        mailing = xmlapi.element("MAILING")
+        xmlapi.sub(mailing, "LIST_ID", list_id)
+        mailings.append(mailing)
+    extra = xmlapi.element("COLUMNS")
+    for name in columns:
+        xmlapi.sub(xmlapi.sub(extra, "COLUMN"), "NAME", name)
+    fields: dict[str, object] = {
+        "EVENT_DATE_START": request_date(since) if since else None,
+        "EVENT_DATE_END": request_date(until) if until else None,
+        "EXPORT_FORMAT": "0",
+        "MOVE_TO_FTP": True,
+        **{flag: True for flag in events},
+    }
+    children = [*mailings, extra] if len(extra) else mailings
+    result = client.call(xmlapi.operation("RawRecipientDataExport", fields, *children))
+    path = xmlapi.text(result, "MAILING/FILE_PATH") or xmlapi.text(result, "FILE_PATH")
+    if not path:
+        raise FatalError("Silverpop RawRecipientDataExport answered without a FILE_PATH")
+    return _job_id(result, "RawRecipientDataExport"), path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def join_table(client: SilverpopClient, table_id: str, list_id: str, pairs: Mapping[str, str]) -> int:
     """Associate a relational table with a database (JoinTable, a job): ``pairs`` is list field -> table field."""
-    maps = []
-    for list_field, table_field in pairs.items():
-        node = xmlapi.element("MAP_FIELD")
-        xmlapi.sub(node, "LIST_FIELD", list_field)
-        xmlapi.sub(node, "TABLE_FIELD", table_field)
-        maps.append(node)
+    maps = xmlapi.pairs("MAP_FIELD", "LIST_FIELD", "TABLE_FIELD", pairs)
     op = xmlapi.operation("JoinTable", {"TABLE_ID": table_id, "LIST_ID": list_id}, *maps)
     return _job_id(client.call(op), "JoinTable")
 
 
-def insert_update_rows(client: SilverpopClient, table_id: str, rows: list[dict[str, str]]) -> list[RowFailure]:
-    """InsertUpdateRelationalTable; SUCCESS stays true when rows fail, so the FAILURES are returned."""
-    op = xmlapi.operation("InsertUpdateRelationalTable", {"TABLE_ID": table_id}, xmlapi.rows_element(rows))
-    result = client.call(op)
-    failures = []
-    for node in result.findall("FAILURES/FAILURE"):
-        key = {column.get("name", ""): (column.text or "").strip() for column in node.findall("COLUMN")}
-        failures.append(RowFailure(node.get("failure_type", "permanent"), node.get("description", ""), key))
-    return failures
+def remove_recipient(client: SilverpopClient, list_id: str, key: Mapping[str, str]) -> None:
+    """RemoveRecipient of the contact with these key column values (a fault 128 when it is not there)."""
+    client.call(
+        xmlapi.operation("RemoveRecipient", {"LIST_ID": list_id}, *xmlapi.pairs("COLUMN", "NAME", "VALUE", key))
+    )
+
+
+def opt_out_recipient(client: SilverpopClient, list_id: str, key: Mapping[str, str]) -> None:
+    """OptOutRecipient of the contact with these key column values: it stays in the database, opted out."""
+    client.call(
+        xmlapi.operation("OptOutRecipient", {"LIST_ID": list_id}, *xmlapi.pairs("COLUMN", "NAME", "VALUE", key))
+    )
 
 
 def job_status(client: SilverpopClient, job_id: int) -> JobStatus:

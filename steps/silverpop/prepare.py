@@ -10,7 +10,7 @@ checked against GetListMetaData before any byte is sent.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,12 +66,19 @@ def plan_columns(
     sync_phones: bool,
     phone_columns: list[str],
     ignore_unknown: bool,
+    helper_columns: frozenset[str] = frozenset(),
 ) -> tuple[list[Column], list[str], list[str]]:
-    """(columns, SYNC_FIELDS, notes) for a header; ``FatalError`` when the import could not work."""
+    """(columns, SYNC_FIELDS, notes) for a header; ``FatalError`` when the import could not work.
+
+    ``helper_columns`` are read by the writer itself (when Gigya changed a newsletter) and never imported.
+    """
     columns: list[Column] = []
     unknown: list[str] = []
     notes: list[str] = []
     for name in header:
+        if name in helper_columns:
+            columns.append(Column(name, name, False, None))
+            continue
         target = meta.column(name)
         if target is None:
             unknown.append(name)
@@ -106,8 +113,17 @@ def plan_columns(
     return columns, [uid], notes
 
 
-def write_prepared(rows: Iterator[list[str]], columns: list[Column], target: Path, prepared: Prepared) -> None:
-    """Write the upload file from the source rows after the header; fills ``prepared`` counts as it goes."""
+def write_prepared(
+    rows: Iterator[list[str]],
+    columns: list[Column],
+    target: Path,
+    prepared: Prepared,
+    hook: Callable[[list[str]], None] | None = None,
+) -> None:
+    """Write the upload file from the source rows after the header; fills ``prepared`` counts as it goes.
+
+    ``hook`` sees each row after its values are converted (Yes/No, GMT dates) and may change it in place.
+    """
     width = len(columns)
     converters = [(index, column.convert) for index, column in enumerate(columns) if column.convert is not None]
     with open(target, "w", encoding="utf-8", newline="") as handle:
@@ -122,6 +138,32 @@ def write_prepared(rows: Iterator[list[str]], columns: list[Column], target: Pat
             for index, convert in converters:
                 if row[index]:
                     row[index] = convert(row[index])
+            if hook is not None:
+                hook(row)
             writer.writerow([one_line(cell) for cell in row])
             prepared.origin.append(number)
             prepared.rows += 1
+
+
+def split_prepared(prepared: Prepared, column: int, wanted: str, paths: tuple[Path, Path]) -> tuple[Prepared, Prepared]:
+    """(rows whose ``column`` holds ``wanted``, the others), each its own upload file with its own origins."""
+    parts = (
+        Prepared(paths[0], prepared.columns, prepared.sync_fields),
+        Prepared(paths[1], prepared.columns, prepared.sync_fields),
+    )
+    with open(prepared.path, encoding="utf-8", newline="") as source:
+        rows = csv.reader(source)
+        header = next(rows)
+        with (
+            open(paths[0], "w", encoding="utf-8", newline="") as first,
+            open(paths[1], "w", encoding="utf-8", newline="") as second,
+        ):
+            writers = (csv.writer(first, lineterminator="\n"), csv.writer(second, lineterminator="\n"))
+            for writer in writers:
+                writer.writerow(header)
+            for number, row in enumerate(rows):
+                side = 0 if row[column] == wanted else 1
+                writers[side].writerow(row)
+                parts[side].origin.append(prepared.origin[number])
+                parts[side].rows += 1
+    return parts

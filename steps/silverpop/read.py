@@ -1,30 +1,37 @@
-"""``datasource.read.silverpop``: the contacts of a Silverpop database as records, through ExportList.
+"""``datasource.read.silverpop``: the contacts of a Silverpop database as records (ExportList), or its contact
+events, such as opt-outs (RawRecipientDataExport).
 
-ExportList of ``listId`` (``columns`` only, or every column), waits for the job, downloads the CSV from
-``download/`` over SFTP, deletes it there, and parses it into records keyed by the export's header (Silverpop
-column names: ``GigyaUid``, ``EMAIL``, ``Opted Out``...; values as text). With ``delta`` the export is limited
-to contacts modified within the job's delta window (since the last successful run, up to this job's start),
-passed to Silverpop as GMT ``DATE_START``/``DATE_END``; a full extract exports everything.
+Either way a data job is started, waited for, its CSV downloaded from ``download/`` over SFTP (and deleted
+there) and parsed into records keyed by the file's header, values as text:
+
+- contacts (the default): Silverpop column names (``GigyaUid``, ``EMAIL``, ``Opted Out``...), ``columns`` only or
+  every column. With ``delta`` the export is limited to contacts modified within the job's delta window;
+- ``events`` (e.g. ``["OPTOUTS"]``): one record per event with ``Recipient Id``, ``Email``, ``Event Type``,
+  ``Event Timestamp`` (GMT, ``MM/dd/yyyy HH:mm:ss``) and the database ``columns`` asked for (the Gigya UID
+  column). Events are what changed, not what a contact looks like now: an import that touches every contact
+  (our own outbound sync) makes no opt-out event, where it would move every contact's last-modified date. The
+  window is the job's delta window (everything on a full extract).
+
+Dates go to Silverpop as GMT ``DATE_START``/``DATE_END`` (``EVENT_DATE_*`` for events).
 """
 
 from __future__ import annotations
 
 import csv
-import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
 from dataflow.component import ParamProblem, Reader, Record
-from dataflow.errors import FatalError
 from steps.silverpop import ops
 from steps.silverpop.base import SilverpopStep
-from steps.silverpop.files import DOWNLOAD
 from steps.silverpop.settings import check_id
 from steps.silverpop.values import names
 
+Submit = Callable[[], tuple[int, str]]
+
 
 class ReadSilverpop(SilverpopStep, Reader):
-    """Export the database ``listId`` (ExportList) and emit its contacts as records."""
+    """Export the database ``listId`` (ExportList), or its contact ``events``, and emit them as records."""
 
     type: ClassVar[str] = "datasource.read.silverpop"
 
@@ -37,33 +44,33 @@ class ReadSilverpop(SilverpopStep, Reader):
         job = self.context.job
         list_id = str(self.params["listId"]).strip()
         columns = names(self.params.get("columns"))
+        events = list(self.params.get("events") or [])
         since = until = None
-        if self.params.get("delta") and job.delta_since is not None:
+        if (self.params.get("delta") or events) and job.delta_since is not None:
             since, until = job.delta_since, job.now
-        window = f"modified {ops.request_date(since)} - {ops.request_date(until)} GMT" if since and until else "all"
+        window = f"{ops.request_date(since)} - {ops.request_date(until)} GMT" if since and until else "all"
+        if events:
+            what = f"RawRecipientDataExport of {list_id} ({', '.join(events)}, {window})"
+            yield from self._export(
+                lambda: ops.raw_recipient_data_export(self.client, [list_id], events, columns, since, until), what
+            )
+            return
         export_type = str(self.params.get("exportType") or "ALL")
-        started = time.perf_counter()
-        file_name = ""
+        modified = f"modified {window}" if since else "all"
+        yield from self._export(
+            lambda: ops.export_list(self.client, list_id, export_type, columns, since, until),
+            f"ExportList of {list_id} ({export_type}, {modified})",
+        )
 
-        def submit() -> int:
-            nonlocal file_name
-            job_id, file_name = ops.export_list(self.client, list_id, export_type, columns, since, until)
-            return job_id
-
-        self.run_job(submit, f"ExportList of {list_id} ({export_type}, {window})")
-        self.timings["export"] = time.perf_counter() - started
-        local = self.context.new_file_path(file_name or "export.csv")
-        started = time.perf_counter()
-        if self.files.download(file_name, local) is None:
-            raise FatalError(f"the export job completed but download/{file_name} is not on {self.files.where}")
-        self.files.remove(DOWNLOAD, file_name)
-        self.timings["download"] = time.perf_counter() - started
+    def _export(self, submit: Submit, what: str) -> Iterator[list[Record]]:
+        local = self.export_file(submit, what)
+        file_name = local.name
         count = 0
         with open(local, encoding="utf-8-sig", newline="") as handle:
             rows = csv.reader(handle)
             header = next(rows, None)
             if header is None:
-                self.context.info(f"{file_name}: no contacts")
+                self.context.info(f"{file_name}: nothing exported")
                 return
             batch: list[Record] = []
             limit = self.batch_limit()
@@ -78,4 +85,4 @@ class ReadSilverpop(SilverpopStep, Reader):
             if batch:
                 count += len(batch)
                 yield batch
-        self.context.info(f"read {count:,} contacts from {file_name}")
+        self.context.info(f"read {count:,} rows from {file_name}")

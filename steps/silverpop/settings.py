@@ -188,3 +188,11 @@ def check_id(params: Mapping[str, Any], name: str) -> Iterable[ParamProblem]:
     value = params.get(name)
     if isinstance(value, str) and not _placeholder(value) and not value.strip().isdigit():
         yield ParamProblem((name,), f"{name} must be a Silverpop id (a number), not '{value}'")
+
+
+def id_list(value: Any) -> list[str]:
+    """One id, a comma-separated string of ids, or an array of them, as a list of id strings."""
+    if value is None or value == "":
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]

@@ -40,7 +40,8 @@ def yes_no(value: str) -> str:
     return value
 
 
-def _moment(value: str) -> datetime | None:
+def parse_moment(value: str) -> datetime | None:
+    """An ISO-8601 text or epoch seconds/milliseconds as an aware UTC datetime; ``None`` for anything else."""
     text = value.strip()
     if _EPOCH.match(text):
         number = int(text)
@@ -53,12 +54,12 @@ def _moment(value: str) -> datetime | None:
 
 
 def gmt_date(value: str) -> str:
-    moment = _moment(value)
+    moment = parse_moment(value)
     return moment.strftime("%m/%d/%Y") if moment else value
 
 
 def gmt_timestamp(value: str) -> str:
-    moment = _moment(value)
+    moment = parse_moment(value)
     return moment.strftime("%m/%d/%Y %H:%M:%S") if moment else value
 
 

@@ -45,6 +45,17 @@ def operation(name: str, fields: Mapping[str, Any] | None = None, *children: Ele
     return node
 
 
+def pairs(tag: str, first: str, second: str, values: Mapping[str, Any]) -> list[Element]:
+    """``<tag><first>key</first><second>value</second></tag>`` per item: COLUMN(NAME, VALUE), MAP_FIELD(...)."""
+    nodes = []
+    for key, value in values.items():
+        node = ET.Element(tag)
+        sub(node, first, key)
+        sub(node, second, value)
+        nodes.append(node)
+    return nodes
+
+
 def envelope(op: Element) -> str:
     root = ET.Element("Envelope")
     ET.SubElement(root, "Body").append(op)

@@ -67,6 +67,28 @@ def silverpop_service():
         yield stand_in
 
 
+def _partner(name: str):
+    from tests.partners.conformance import running
+
+    with running(name) as stand_in:
+        yield stand_in
+
+
+mailchimp_service = pytest.fixture(scope="module", name="mailchimp_service")(lambda: (yield from _partner("mailchimp")))
+marketo_service = pytest.fixture(scope="module", name="marketo_service")(lambda: (yield from _partner("marketo")))
+campaignmonitor_service = pytest.fixture(scope="module", name="campaignmonitor_service")(
+    lambda: (yield from _partner("campaignmonitor"))
+)
+constantcontact_service = pytest.fixture(scope="module", name="constantcontact_service")(
+    lambda: (yield from _partner("constantcontact"))
+)
+salesforce_service = pytest.fixture(scope="module", name="salesforce_service")(
+    lambda: (yield from _partner("salesforce"))
+)
+sfmc_service = pytest.fixture(scope="module", name="sfmc_service")(lambda: (yield from _partner("sfmc")))
+bluekai_service = pytest.fixture(scope="module", name="bluekai_service")(lambda: (yield from _partner("bluekai")))
+
+
 def _service_params(request: pytest.FixtureRequest, cls: Any, params: dict[str, Any], with_file: bool) -> dict:
     """A documented example pointed at a local stand-in of the component's service (if it needs one)."""
     service = getattr(cls, "needs_service", None)

@@ -22,8 +22,7 @@ from dataflow.loading import (
     read_document,
     yamlpos,
 )
-
-TEMPLATES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "templates"
+from tests.templates.reference import TEMPLATES
 
 FLOW_JSON = """\
 {

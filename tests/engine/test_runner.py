@@ -98,6 +98,7 @@ def test_failed_records_without_error_path_land_in_the_error_file(tmp_path: Path
     assert {line["stepId"] for line in lines} == {"check"}
     assert lines[0]["errorMessage"] == "record 0 is marked to fail"
     assert status["failedRecords"] == 2
+    assert (status["totalRecords"], status["processedRecords"]) == (5, 3)
     assert any("record failed: record 0 is marked to fail" in line for line in status["trace"])
     assert_reconciled(status)
 

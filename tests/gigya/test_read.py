@@ -121,3 +121,24 @@ def test_a_test_run_with_a_limit_asks_for_a_small_page(build: Any, sandbox: Gigy
     assert reader.build_query() == "SELECT UID FROM accounts LIMIT 10"
     assert len(read_all(reader)) == 10
     assert len(sandbox.audit_rows("accounts.search")) == 1
+
+
+def test_consent_reads_only_accounts_that_granted_every_statement(build: Any, sandbox: GigyaSandbox) -> None:
+    """``consent`` (IdentitySync's param for consent-management sites): the statements an account must have granted."""
+    withdrew = sandbox.uid(4)
+    sandbox.update_account(withdrew, {"preferences": {"terms": {"tos": {"isConsentGranted": False}}}})
+    reader = build("datasource.read.gigya.account", {"select": "UID", "consent": ["terms.tos", "marketing.sms"]})
+    assert reader.build_query() == (
+        "SELECT UID FROM accounts WHERE (preferences.terms.tos.isConsentGranted = true) AND "
+        "(preferences.marketing.sms.isConsentGranted = true) LIMIT 1000"
+    )
+    found = {record["UID"] for record in read_all(reader)}
+    expected = {
+        uid
+        for uid in (sandbox.uid(i) for i in range(sandbox.count()))
+        if uid != withdrew
+        and (sandbox.account(uid).get("preferences", {}).get("marketing", {}).get("sms", {}).get("isConsentGranted"))
+    }
+    assert found == expected and 0 < len(found) < 300
+    problems = list(ReadAccounts.check_params({"select": "UID", "consent": ["terms.tos", "not a statement"]}))
+    assert [p.path for p in problems] == [("consent", 1)]

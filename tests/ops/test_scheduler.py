@@ -259,3 +259,18 @@ def test_a_job_whose_lease_was_taken_over_stops_and_records_nothing(store, clock
     assert store.get_job(running["id"])["errorMessage"] == "taken over"  # the takeover's record stands
     assert store.get_watermark(flow.id) is None
     assert [job["id"] for job in store.running_jobs()] == ["f" * 32]
+
+
+def test_job_status_carries_identitysync_fields(service, store, clock) -> None:
+    """createTime, updateTime, processedRecords, hostName, frequencyType, frequencyInterval (identitysync.md §3.4)."""
+    scheduling = _schedule(store, "hourly", "test.flag", "hour", 2, "2026-03-01T00:00:00.000Z")
+    scheduler = Scheduler(service, clock=clock, log=lambda _: None, max_workers=1)
+    wait(scheduler.tick())
+    scheduler.shutdown()
+    [job] = store.list_jobs()
+    assert (job["frequencyType"], job["frequencyInterval"], job["schedulingId"]) == ("hour", 2, scheduling["id"])
+    assert job["createTime"] == job["startTime"] == "2026-03-01T00:00:00.000Z" and job["updateTime"] == job["endTime"]
+    assert job["hostName"] == socket.gethostname()
+    assert job["totalRecords"] == job["processedRecords"] == 2
+    by_hand = service.run(JobRequest(resolve(store, "hourly", {}, registry=service.registry)))
+    assert (by_hand["frequencyType"], by_hand["frequencyInterval"]) == ("once", None)

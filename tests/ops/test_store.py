@@ -138,3 +138,18 @@ def test_migrations_are_versioned(open_test_store: Callable[[], Store]) -> None:
         store.dialect.set_schema_version(db, len(MIGRATIONS) + 1)
     with pytest.raises(StoreError, match="newer release"):
         open_test_store()
+
+
+def test_connector_state_is_kept_per_scope_and_key(open_test_store: Callable[[], Store]) -> None:
+    from dataflow.runtime.state import StoreState
+
+    state = StoreState(open_test_store())
+    state.put("silverpop.rows:https://api:1", {"u1": {"keys": [["u1", "7"]]}, "u2": {"keys": []}})
+    state.put("silverpop.rows:https://api:2", {"u1": {"keys": [["u1", "9"]]}})
+    assert state.get("silverpop.rows:https://api:1", ["u1", "u3"]) == {"u1": {"keys": [["u1", "7"]]}}
+    keys = [f"u{i}" for i in range(1200)]  # more keys than one query takes
+    state.put("big", {key: {"n": i} for i, key in enumerate(keys)})
+    assert len(state.get("big", keys)) == 1200
+    state.put("silverpop.rows:https://api:1", {"u1": None})  # None forgets the key
+    assert state.get("silverpop.rows:https://api:1", ["u1", "u2"]) == {"u2": {"keys": []}}
+    assert StoreState(open_test_store()).get("silverpop.rows:https://api:2", ["u1"])  # survives the process

@@ -30,20 +30,22 @@ def _node() -> str:
     return node
 
 
+def run_driver(script: str, *args: str) -> dict:
+    """Runs one of the Node drivers in ``npm/`` and returns the JSON object it prints."""
+    completed = subprocess.run(
+        [_node(), script, *args], cwd=NPM_DIR, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return json.loads(completed.stdout)
+
+
 def test_the_node_sdk_searches_with_a_cursor_writes_reads_and_is_refused_a_wrong_secret(
     gigya_sandbox: GigyaSandbox,
 ) -> None:
-    node = _node()
     credentials = gigya_sandbox.credentials
-    completed = subprocess.run(
-        [node, "driver.js", gigya_sandbox.url, credentials["apiKey"], credentials["userKey"], credentials["secret"]],
-        cwd=NPM_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = run_driver(
+        "driver.js", gigya_sandbox.url, credentials["apiKey"], credentials["userKey"], credentials["secret"]
     )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    result = json.loads(completed.stdout)
     assert (result["pages"], result["read"], result["unique"], result["totalCount"]) == (10, 200, 200, 200)
     assert (result["firstName"], result["nodeCheck"]) == ("Node", "yes")
     assert result["wrongSecretCode"] == 403003

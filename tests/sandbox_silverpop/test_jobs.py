@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from datetime import datetime
 
 import asyncssh
 
@@ -345,3 +346,21 @@ def test_import_matching_by_recipient_id_and_by_sync_fields(sp_client: XmlClient
     assert [job["parameters"]["NOT_ALLOWED"] for job in sandbox.jobs()] == ["1", "0"]  # type: ignore[index]
     fields = (sandbox.contact(master, GigyaUid="m-1") or {})["fields"]
     assert (fields["FirstName"], fields["LastName"]) == ("Mia", "Moe")
+
+
+def test_contacts_put_in_place_report_their_opt_in_and_opt_out(
+    sp_client: XmlClient, silverpop_clock: ManualClock
+) -> None:
+    """Seeded and admin-API contacts have events too, in time order, as RawRecipientDataExport lists them."""
+    sandbox = sp_client.sandbox
+    master = sandbox.lists["Gigya Master"]
+    sandbox.add_contact(master, {"GigyaUid": "seeded-1", "EMAIL": "seeded@example.com"}, opted_out=True)
+    body = f"<MAILING><LIST_ID>{master}</LIST_ID></MAILING><OPTOUTS/><EXPORT_FILE_NAME>admin</EXPORT_FILE_NAME>"
+    job_id = sp_client.ok("RawRecipientDataExport", body).findtext("MAILING/JOB_ID") or ""
+    silverpop_clock.advance(20)
+    assert sp_client.job_status(job_id)[0] == "COMPLETE"
+    rows = list(csv.DictReader(io.StringIO(_download(sandbox, "admin.csv").decode())))
+    emails = [row["Email"] for row in rows]
+    assert "seeded@example.com" in emails
+    stamps = [datetime.strptime(row["Event Timestamp"], "%m/%d/%Y %H:%M:%S") for row in rows]
+    assert stamps == sorted(stamps) and len(rows) >= 2  # the seed's opted-out contacts are listed too

@@ -182,3 +182,51 @@ def test_join_table_is_a_job(sp_client: XmlClient, silverpop_clock: ManualClock)
     assert sandbox.joins("Likes") == {sandbox.lists["Gigya Master"]: [("GigyaUid", "GigyaUid")]}
     bad = body.replace("<TABLE_FIELD>GigyaUid", "<TABLE_FIELD>Nope")
     assert sp_client.fault("JoinTable", bad)[0] == 51
+
+
+def test_delete_relational_table_data_by_key(sp_client: XmlClient) -> None:
+    _insert(
+        sp_client,
+        "Likes",
+        _row(GigyaUid="u1", LikeId="1", Name="A"),
+        _row(GigyaUid="u1", LikeId="2", Name="B"),
+        _row(GigyaUid="u2", LikeId="1", Name="C"),
+    )
+    table_id = sp_client.sandbox.tables["Likes"]
+
+    def key(**values: str) -> str:
+        return "<ROW>" + "".join(f'<KEY_COLUMN name="{n}">{v}</KEY_COLUMN>' for n, v in values.items()) + "</ROW>"
+
+    rows = key(GigyaUid="u1", LikeId="2") + key(GigyaUid="u9", LikeId="9") + key(GigyaUid="u2")
+    result = sp_client.ok("DeleteRelationalTableData", f"<TABLE_ID>{table_id}</TABLE_ID><ROWS>{rows}</ROWS>")
+    failures = result.findall("FAILURES/FAILURE")
+    # a row that is not there is no failure; a row named by part of its key is one, echoing what was sent
+    assert [(f.get("failure_type"), f.get("description")) for f in failures] == [
+        ("permanent", "Missing key column value: GigyaUid, LikeId")
+    ]
+    assert [(c.get("name"), c.text) for c in failures[0].findall("KEY_COLUMN")] == [("GigyaUid", "u2")]
+    assert [(r["GigyaUid"], r["LikeId"]) for r in sp_client.sandbox.rows("Likes")] == [("u1", "1"), ("u2", "1")]
+    too_many = "".join(key(GigyaUid="u", LikeId=str(i)) for i in range(1001))
+    code, _, message = sp_client.fault(
+        "DeleteRelationalTableData", f"<TABLE_ID>{table_id}</TABLE_ID><ROWS>{too_many}</ROWS>"
+    )
+    assert code == 51 and "1000 rows" in message
+
+
+def test_a_layout_fixes_list_and_table_ids(silverpop_factory) -> None:  # type: ignore[no-untyped-def]
+    from sandbox.silverpop import DatabaseSpec, TableSpec
+
+    database = DatabaseSpec("Customer", ("GigyaUid",), (("GigyaUid", 0), ("Weekly", 1)), id=1234567)
+    table = TableSpec("Likes", (("GigyaUid", "TEXT", True), ("LikeId", "TEXT", True)), id=1234574)
+    sandbox = silverpop_factory(databases=(database,), tables=(table,), contacts=0)
+    assert sandbox.lists == {"Customer": 1234567} and sandbox.tables == {"Likes": 1234574}
+    client = XmlClient(sandbox)
+    created = client.ok("CreateTable", "<TABLE_NAME>More</TABLE_NAME><COLUMNS><COLUMN><NAME>K</NAME>"
+                        "<KEY_COLUMN>true</KEY_COLUMN></COLUMN></COLUMNS>")  # fmt: skip
+    assert int(created.findtext("TABLE_ID") or 0) not in (1234567, 1234574)
+
+
+def test_the_sftp_host_key_is_the_same_for_the_same_seed(silverpop_factory) -> None:  # type: ignore[no-untyped-def]
+    first, again, other = silverpop_factory(seed=1), silverpop_factory(seed=1), silverpop_factory(seed=2)
+    assert first.sftp_host_key == again.sftp_host_key != other.sftp_host_key
+    assert first.info()["sftp"]["hostKeyFingerprint"] == "SHA256:Yt8+iMlRiJxCvI9szlXMlGQxSCfQxkiaIJdFzEv8ASU"

@@ -56,7 +56,8 @@ def test_module_prints_one_json_line_and_stops_on_sigterm() -> None:
         info = json.loads(process.stdout.readline())
         assert set(info) == KEYS and info["service"] == "silverpop"
         assert info["api"] == info["url"] + "/XMLAPI" and info["tokenUrl"] == info["url"] + "/oauth/token"
-        assert set(info["sftp"]) == {"host", "port", "username", "password", "hostKey"} and info["sftp"]["port"] > 0
+        assert set(info["sftp"]) == {"host", "port", "username", "password", "hostKey", "hostKeyFingerprint"}
+        assert info["sftp"]["port"] > 0 and info["sftp"]["hostKeyFingerprint"].startswith("SHA256:")
         assert set(info["lists"]) == {"Gigya Master", "Newsletter"}
         assert set(info["tables"]) == {"Likes", "Favorites", "GM", "Signals"}
         assert _token(info).status_code == 200

@@ -30,12 +30,13 @@ from steps.silverpop.client import SilverpopClient
 from steps.silverpop.read import ReadSilverpop
 from steps.silverpop.settings import resolve
 from steps.silverpop.write_list import WriteSilverpop
+from steps.silverpop.write_remove import RemoveSilverpopContacts
 from steps.silverpop.write_table import WriteSilverpopTable
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "flows" / "silverpop"
 TEMPLATES = ROOT.parent / "shared" / "reference" / "templates"
-CLASSES = {cls.type: cls for cls in (WriteSilverpop, WriteSilverpopTable, ReadSilverpop)}
+CLASSES = {cls.type: cls for cls in (WriteSilverpop, WriteSilverpopTable, ReadSilverpop, RemoveSilverpopContacts)}
 assert set(CLASSES) == set(COMPONENTS)
 REGISTRY: Registry = default_registry().extended(CLASSES)
 
@@ -166,15 +167,21 @@ def client_for(sandbox: SilverpopSandbox) -> SilverpopClient:
 
 
 def upsert(client: SilverpopClient, list_id: int, **columns: str) -> None:
-    children = []
-    for name, value in columns.items():
-        column = xmlapi.element("COLUMN")
-        xmlapi.sub(column, "NAME", name)
-        xmlapi.sub(column, "VALUE", value)
-        children.append(column)
+    children = xmlapi.pairs("COLUMN", "NAME", "VALUE", columns)
     fields = {"LIST_ID": list_id, "CREATED_FROM": 1, "UPDATE_IF_FOUND": "true"}
     client.call(xmlapi.operation("AddRecipient", fields, *children))
 
 
 def opt_out(client: SilverpopClient, list_id: int, email: str) -> None:
     client.call(xmlapi.operation("OptOutRecipient", {"LIST_ID": list_id, "EMAIL": email}))
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """The shipped example's org and 40 Gigya accounts (``@pytest.mark.parametrize("world", [N], indirect=True)``)."""
+    from tests.silverpop.world import start_world
+
+    found = start_world(FLOWS / "customer.example.yaml", getattr(request, "param", 40), tmp_path, FLOWS)
+    yield found
+    found.gigya.stop()
+    found.sp.stop()

@@ -9,5 +9,6 @@ def test_bench_silverpop_runs() -> None:
     result = measure(accounts=300, faults=True, poll=0.05, log=lambda message: None)
     assert result["accounts"] == 300 and result["records_per_second"] > 0
     assert set(result["split_seconds"]) == {
-        "gigya read", "dsv format", "writer prepare", "upload", "import job", "results", "transforms + engine"
+        "gigya read", "dsv format", "opt-out export", "writer prepare", "upload", "import job", "results",
+        "transforms + engine",
     }  # fmt: skip

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from dataflow.testing import CAPTURED, run_spliced
+from tests.templates.reference import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "templates"
 pytestmark = pytest.mark.skipif(not TEMPLATES.is_dir(), reason="reference templates not present")
 
 

@@ -15,8 +15,8 @@ import pytest
 
 from dataflow.testing import CAPTURED, run_spliced
 from sandbox.gigya import GigyaSandbox
+from tests.templates.reference import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "templates"
 pytestmark = pytest.mark.skipif(not TEMPLATES.is_dir(), reason="reference templates not present")
 FILE_READERS = {"datasource.read.sftp", "datasource.read.amazon.s3", "datasource.read.azure.blob"}
 PARTNER_STAND_INS = {

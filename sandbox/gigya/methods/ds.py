@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sandbox.gigya.auth import Principal
@@ -47,6 +47,14 @@ class DataStore:
             objects[(oid, uid)] = obj
             self.version += 1
             return oid
+
+    def load(self, type_: str, objects: Iterable[dict[str, Any]]) -> None:
+        """Objects made elsewhere (generated data) with their own timestamps, as they are."""
+        with self._lock:
+            stored = self.types.setdefault(type_, {})
+            for obj in objects:
+                stored[(obj["oid"], obj.get("UID"))] = obj
+            self.version += 1
 
     def get(self, type_: str, oid: str, uid: str | None) -> dict[str, Any] | None:
         return self.types.get(type_, {}).get((oid, uid))

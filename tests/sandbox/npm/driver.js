@@ -2,52 +2,16 @@
 //
 //   node driver.js <url> <apiKey> <userKey> <secret>
 //
-// The SDK builds and signs every request as it would for https://accounts.us1.gigya.com; the transport below
-// only carries the signed form to the sandbox (the feasibility note, section 2). Prints one JSON object.
+// The SDK builds and signs every request as it would for https://accounts.us1.gigya.com; the transport in
+// transport.js only carries the signed form to the sandbox (the feasibility note, section 2). Prints one JSON object.
 'use strict';
 
-const http = require('http');
 const { Gigya } = require('gigya');
+const { loopbackTransport } = require('./transport');
 
 const [url, apiKey, userKey, secret] = process.argv.slice(2);
-const target = new URL(url);
 const sent = [];
-
-function transport(endpoint, host, params, headers) {
-  sent.push({ endpoint, host, keys: Object.keys(params).sort() });
-  const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) form.append(key, String(value));
-  const body = form.toString();
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        hostname: target.hostname,
-        port: target.port,
-        path: `/${endpoint}`,
-        method: 'POST',
-        headers: {
-          ...headers,
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'Content-Length': Buffer.byteLength(body),
-          'X-Gigya-Host': host,
-        },
-      },
-      (response) => {
-        const chunks = [];
-        response.on('data', (chunk) => chunks.push(chunk));
-        response.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
+const transport = loopbackTransport(url, sent);
 
 async function main() {
   Gigya.RETRY_DELAY = 0;
