@@ -15,13 +15,18 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from sandbox.serving import serve_until_signal
+
+STORES = ("s3", "azure", "ftp", "ftps")
 
 
 def serve(args: argparse.Namespace) -> int:
     if args.service == "gigya":
         return _serve_gigya(args)
+    if args.service in STORES:
+        return _serve_store(args.service)
     if args.service == "all":
         return _serve_all(args)
     from sandbox.partners import PARTNERS, serve_partner
@@ -59,6 +64,23 @@ def _serve_gigya(args: argparse.Namespace) -> int:
     return serve_until_signal([line], sandbox.stop)
 
 
+def _serve_store(service: str) -> int:
+    """A file-store stand-in (moto's S3, azurite, pyftpdlib) on a free port: one JSON line, then until a signal."""
+    from sandbox.storage import AzuriteServer, FtpServer, S3Server, ServerUnavailable
+
+    try:
+        if service == "s3":
+            server: Any = S3Server().start()
+        elif service == "azure":
+            server = AzuriteServer().start()
+        else:
+            server = FtpServer(tls=service == "ftps").start()
+    except ServerUnavailable as missing:
+        print(f"dataflow sandbox {service}: {missing}", file=sys.stderr)
+        return 2
+    return serve_until_signal([server.info()], server.stop)
+
+
 def _serve_all(args: argparse.Namespace) -> int:
     """Both sandboxes in one process, on free ports: one JSON line each (Gigya first), until a signal."""
     from sandbox.gigya import GigyaSandbox
@@ -83,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.cli", description=__doc__)
     from sandbox.partners import PARTNERS
 
-    parser.add_argument("service", choices=("gigya", "silverpop", "all", *PARTNERS))
+    parser.add_argument("service", choices=("gigya", "silverpop", "all", *PARTNERS, *STORES))
     parser.add_argument("--sftp-port", type=int, default=0)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)

@@ -142,11 +142,15 @@ def test_config_file_fills_template_variables(tmp_path: Path, capsys: pytest.Cap
 def test_validating_a_directory_skips_configuration_files_beside_flows(
     capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """customer.example.yaml sits beside the Silverpop flows; a broken flow in a directory is still reported."""
+    """customer.example.yaml sits beside the Silverpop (and Azure) flows; a broken flow in a directory is still
+    reported."""
     monkeypatch.setenv("DATAFLOW_SFTP_KNOWN_HOSTS", os.devnull)
-    config = ROOT / "flows" / "silverpop" / "customer.example.yaml"
-    assert main(["validate", str(ROOT / "flows"), "--config", str(config)]) == 0
+    flows = ROOT / "flows"
+    config = flows / "silverpop" / "customer.example.yaml"
+    assert main(["validate", str(flows / "silverpop"), str(flows / "local"), "--config", str(config)]) == 0
     assert "9 flow(s) valid" in capsys.readouterr().out
+    assert main(["validate", str(flows / "azure"), "--config", str(flows / "azure" / "customer.example.yaml")]) == 0
+    assert "1 flow(s) valid" in capsys.readouterr().out
     broken = tmp_path / "flows"
     broken.mkdir()
     (broken / "settings.yaml").write_text("colour: blue\n")

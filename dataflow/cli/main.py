@@ -38,7 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--sandbox",
         action="store_true",
-        help="start the Gigya and Silverpop sandboxes with demo data and run against them (implies --full-extract)",
+        help="start the Gigya and Silverpop sandboxes with demo data (and the file stores the flow uses) and run "
+        "against them (implies --full-extract)",
     )
     _variables_options(run)
     run.add_argument("--limit", type=int, metavar="N", help="stop reading after N records (a test run)")
@@ -63,8 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox = commands.add_parser("sandbox", help="run a local stand-in for an external service (foreground)")
     partners = ("mailchimp", "marketo", "campaignmonitor", "constantcontact", "salesforce", "sfmc", "bluekai")
+    stores = ("s3", "azure", "ftp", "ftps")
     sandbox.add_argument(
-        "service", choices=("gigya", "silverpop", "all", *partners), help="all: Gigya and Silverpop, on free ports"
+        "service",
+        choices=("gigya", "silverpop", "all", *partners, *stores),
+        help="all: Gigya and Silverpop, on free ports; a partner's name: its API stand-in; "
+        "s3, azure, ftp, ftps: a file store's stand-in",
     )
     sandbox.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on; 0 picks a free one")

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+from contextlib import ExitStack
 from types import FrameType
 from typing import Any
 
@@ -32,11 +33,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.sandbox:
         return _run(args, site_environ(args.site, dict(os.environ)), {}, None)
     from dataflow.cli.sandbox_run import demo_services
+    from dataflow.cli.sandbox_storage import flow_steps
+    from sandbox.storage import ServerUnavailable
 
-    print("starting the Gigya and Silverpop sandboxes on loopback ...", file=sys.stderr)
-    with demo_services() as demo:
+    print("starting the Gigya and Silverpop sandboxes (and the flow's file stores) on loopback ...", file=sys.stderr)
+    with ExitStack() as stack:
+        try:
+            demo = stack.enter_context(demo_services(steps=flow_steps(args.flow)))
+        except ServerUnavailable as missing:  # a file store's stand-in is not installed: say what to install
+            print(f"dataflow run --sandbox: {missing}", file=sys.stderr)
+            return EXIT_FAILED
         os.environ.update(demo.environ)  # validation reads the site known_hosts from the process environment
-        return _run(args, {**os.environ, **demo.environ}, {}, demo)
+        return _run(args, {**os.environ, **demo.environ}, demo.variables, demo)
 
 
 def _run(args: argparse.Namespace, environ: dict[str, str], defaults: dict[str, Any], demo: Any) -> int:

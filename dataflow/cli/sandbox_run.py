@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dataflow.cli.sandbox_storage import Stores, start_stores
 from dataflow.cli.silverpop import CustomerConfig, load
 from dataflow.cli.silverpop.layout import databases, tables
 from dataflow.resources import flows_dir
@@ -33,10 +34,16 @@ class Demo:
     environ: dict[str, str]
     gigya: Any
     silverpop: Any
+    stores: Stores = field(default_factory=Stores)
+
+    @property
+    def variables(self) -> dict[str, Any]:
+        """Template variables the started file stores give the flow (bucket, container, FTP login)."""
+        return self.stores.variables
 
     def summary(self) -> list[str]:
-        """What the Silverpop sandbox holds after the run, one line per database and table."""
-        lines = []
+        """What the Silverpop sandbox (and any file store started) holds after the run, one line per item."""
+        lines = self.stores.summary()
         for name, list_id in self.silverpop.lists.items():
             lines.append(
                 f"Silverpop database '{name}' ({list_id}) now holds {len(self.silverpop.contacts(list_id))} contacts"
@@ -73,7 +80,10 @@ def sandbox_layout(config: CustomerConfig) -> dict[str, Any]:
 
 
 @contextmanager
-def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo]:
+def demo_services(
+    accounts: int = DEMO_ACCOUNTS, seed: int = 1, steps: list[dict[str, Any]] | None = None
+) -> Iterator[Demo]:
+    """The sandboxes with demo data; ``steps`` (the flow's) say which file stores to start too."""
     from sandbox.gigya import GigyaSandbox
     from sandbox.silverpop import SilverpopConfig, SilverpopSandbox
 
@@ -84,6 +94,7 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
         GigyaSandbox(accounts=accounts, seed=seed) as gigya,
         SilverpopSandbox(sandbox_config, tick_s=0.05) as silverpop,
         tempfile.TemporaryDirectory(prefix="dataflow-sandbox-") as scratch,
+        ExitStack() as stack,
     ):
         known_hosts = Path(scratch) / "known_hosts"  # for flows that do not pin the host key themselves
         known_hosts.write_text(f"[{silverpop.host}]:{silverpop.sftp_port} {silverpop.sftp_host_key}\n")
@@ -99,7 +110,9 @@ def demo_services(accounts: int = DEMO_ACCOUNTS, seed: int = 1) -> Iterator[Demo
         seed_contacts(gigya, silverpop, config)
         for index in DEMO_DELETED:  # through the API, so the audit log has them as a real site would
             gigya.call("accounts.deleteAccount", UID=gigya.uid(index))
-        yield Demo(environ, gigya, silverpop)
+        stores = start_stores(steps or [], stack, gigya)  # after the deletions: demo files name live accounts
+        environ.update(stores.environ)
+        yield Demo(environ, gigya, silverpop, stores)
 
 
 def seed_contacts(gigya: Any, silverpop: Any, config: CustomerConfig) -> None:

@@ -56,7 +56,8 @@ class PartitionTask:
     def describe(self) -> str:
         if self.reader is None:
             return "the whole job"
-        shown = f": {self.part}" if self.part is not None else ""
+        # a file a reader listed shows as its name; anything else (a query condition) as itself
+        shown = f": {getattr(self.part, 'name', self.part)}" if self.part is not None else ""
         return f"partition {self.index + 1}/{self.count} (step '{self.reader}'{shown})"
 
 

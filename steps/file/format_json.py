@@ -18,6 +18,7 @@ from typing import IO, Any, ClassVar
 
 from dataflow import jsonio
 from dataflow.component import Record
+from dataflow.errors import RecordError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
 from steps.file.parts import PartedFormatter, copy_range
@@ -49,16 +50,23 @@ class _JsonFormatter(PartedFormatter):
     def closing(self, empty: bool) -> bytes:
         return b""
 
+    def encode(self, record: Record) -> bytes:
+        """The record's bytes in the file; ``RecordError`` sends it down the error path instead."""
+        try:
+            return jsonio.dumpb(record)
+        except (TypeError, ValueError) as problem:  # orjson: integers past 64 bits, nesting too deep
+            raise RecordError(f"the record cannot be written as JSON: {problem}") from None
+
     # Formatter -------------------------------------------------------------------------------------------
     def write(self, records: list[Record]) -> list[FileRef]:
         finished: list[FileRef] = []
-        dumpb = jsonio.dumpb
+        encode = self.encode
         terminator = self.terminator()
         for record in records:
             try:
-                text = dumpb(record)
-            except (TypeError, ValueError) as problem:  # orjson: integers past 64 bits, nesting too deep
-                self.reject(record, f"the record cannot be written as JSON: {problem}")
+                text = encode(record)
+            except RecordError as failure:
+                self.reject(record, failure.message, **failure.details)
                 continue
             if self._handle is None:
                 self._open_part()

@@ -8,7 +8,6 @@ reader selects files by a regex over the name and sorts them; the writer lands e
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from dataflow.component import FileStep, Reader
 from dataflow.errors import FatalError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
+from steps.storage.remote import FileSelection, RemoteFile
 
 
 class ReadFiles(Reader):
@@ -29,37 +29,28 @@ class ReadFiles(Reader):
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
         self._directory = Path(params["path"]).expanduser()
-        self._pattern = re.compile(params.get("fileNameRegex") or ".*")
-        self._sort_by = params.get("sortBy", "time")
-        self._descending = str(params.get("sortOrder", "ASC")).upper() == "DESC"
+        # No delta rule here: the directory is the operator's own, filled by hand or by another tool.
+        self._selection = FileSelection.from_params(params, None, delta=False)
 
-    def partitions(self) -> list[str] | None:
+    def partitions(self) -> list[RemoteFile] | None:
         """One partition per file, in the order a single read takes them."""
-        found = self._matching()
-        return [entry.name for entry in found] if len(found) > 1 else None
+        found = self._found()
+        return found if len(found) > 1 else None
 
     def read(self) -> Iterator[list[FileRef]]:
-        if self.partition is not None:
-            entry = self._directory / self.partition
-            if not entry.is_file():
-                raise FatalError(f"{entry} disappeared after the job listed it")
-            yield [FileRef.of(entry)]
-            return
-        found = self._matching()
-        self.context.info(f"{len(found)} file(s) in {self._directory} match {self._pattern.pattern!r}")
-        for entry in found:
-            yield [FileRef.of(entry)]
+        for entry in [self.partition] if self.partition is not None else self._found():
+            yield [FileRef.of(Path(entry.path))]
 
-    def _matching(self) -> list[Path]:
+    def _found(self) -> list[RemoteFile]:
         if not self._directory.is_dir():
             raise FatalError(f"directory not found: {self._directory}")
-        found = [
-            entry for entry in self._directory.iterdir() if entry.is_file() and self._pattern.fullmatch(entry.name)
-        ]
-        if self._sort_by == "name":
-            found.sort(key=lambda entry: entry.name, reverse=self._descending)
-        else:
-            found.sort(key=lambda entry: (entry.stat().st_mtime, entry.name), reverse=self._descending)
+        listed = []
+        for entry in self._directory.iterdir():
+            if entry.is_file():
+                stat = entry.stat()
+                listed.append(RemoteFile(entry.name, str(entry), stat.st_size, stat.st_mtime))
+        found = self._selection.select(listed)
+        self.context.info(self._selection.describe(len(found), len(listed), str(self._directory)))
         return found
 
 

@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 import asyncssh
 
 from dataflow.errors import FatalError, JobKilled
+from steps.storage.remote import RemoteFile
 from steps.storage.ssh_keys import HOST_KEY_FAMILIES, HostKeyTrust, family_of
 
 T = TypeVar("T")
@@ -75,14 +76,6 @@ class Endpoint:
     def methods(self) -> str:
         used = [name for name, value in (("private key", self.client_key), ("password", self.password)) if value]
         return " and ".join(used) or "no credentials"
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    name: str
-    path: str
-    size: int | None
-    mtime: int | None
 
 
 class RemoteError(Exception):

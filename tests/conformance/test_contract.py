@@ -89,6 +89,35 @@ sfmc_service = pytest.fixture(scope="module", name="sfmc_service")(lambda: (yiel
 bluekai_service = pytest.fixture(scope="module", name="bluekai_service")(lambda: (yield from _partner("bluekai")))
 
 
+@pytest.fixture(scope="module")
+def s3_service():
+    """moto's S3 server, with IAM users, on loopback."""
+    from tests.storage.service import running_s3
+
+    with running_s3() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def azure_service():
+    """azurite's Blob server on loopback."""
+    from tests.storage.service import azurite_missing, running_azure
+
+    if reason := azurite_missing():
+        pytest.skip(reason)
+    with running_azure() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture(scope="module")
+def ftp_service():
+    """pyftpdlib with explicit FTPS (the documented examples use TLS) on loopback."""
+    from tests.storage.service import running_ftp
+
+    with running_ftp(tls=True) as stand_in:
+        yield stand_in
+
+
 def _service_params(request: pytest.FixtureRequest, cls: Any, params: dict[str, Any], with_file: bool) -> dict:
     """A documented example pointed at a local stand-in of the component's service (if it needs one)."""
     service = getattr(cls, "needs_service", None)

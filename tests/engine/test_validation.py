@@ -229,7 +229,7 @@ def test_json_format_lists_the_same_errors(tmp_path: Path, capsys: pytest.Captur
 
 
 @pytest.mark.skipif(not TEMPLATES.is_dir(), reason="reference templates not present")
-def test_public_templates_only_miss_components_not_built_yet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_public_templates_only_miss_their_connection_params(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # SFTP host keys come from the operator's site-wide known_hosts, so public flows load unchanged
     known_hosts = tmp_path / "known_hosts"
     known_hosts.write_text("")
@@ -241,8 +241,7 @@ def test_public_templates_only_miss_components_not_built_yet(tmp_path: Path, mon
         assert result.flow is not None, file
         for diagnostic in result.diagnostics:
             assert diagnostic.step_id and diagnostic.line > 1
-            if diagnostic.code == "unknown-type":  # partner components (aam, krux, lzo, marketo, ...)
-                continue
+            assert diagnostic.code != "unknown-type", diagnostic.format()  # every component they use is built
             # templates ship with their connection params blank ("", "..."): those are the only other findings
             param = diagnostic.pointer.split("/")[4] if diagnostic.pointer.count("/") >= 4 else ""
             assert diagnostic.code == "params" and param in CONNECTION_PARAMS, diagnostic.format()
@@ -259,4 +258,6 @@ CONNECTION_PARAMS = {"host", "username", "password", "remotePath", "port", "podN
     "siteId",
     "bkuid",
     "token",
+    # dpid: AAM's data source id, which the template leaves as "..." for the customer to fill in
+    "dpid",
 }

@@ -9,7 +9,7 @@ import asyncssh
 import pytest
 
 from dataflow.errors import FatalError
-from steps.storage.sftp import remote_name
+from steps.storage.remote import remote_name
 from steps.storage.ssh_keys import (
     SITE_KNOWN_HOSTS,
     HostKeyTrust,
@@ -131,7 +131,7 @@ def test_client_key_errors_never_quote_the_key_or_passphrase() -> None:
     ],
 )
 def test_remote_names_never_leave_the_directory(name: str, expected: str) -> None:
-    assert remote_name(name) == expected
+    assert remote_name(name, "an SFTP server") == expected
 
 
 @pytest.mark.parametrize("name", ["", "..", "dir/..", "a/", "bad\nname.csv", "nul\x00.csv"])
@@ -139,4 +139,4 @@ def test_unusable_remote_names_are_record_errors(name: str) -> None:
     from dataflow.errors import RecordError
 
     with pytest.raises(RecordError, match="cannot be used on an SFTP server"):
-        remote_name(name)
+        remote_name(name, "an SFTP server")

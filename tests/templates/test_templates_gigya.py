@@ -1,7 +1,7 @@
 """Every public template that reads or writes Gigya runs end to end against the Gigya sandbox, unchanged apart
 from its other services: a local file writer stands in for file sinks (SFTP, S3, Azure, Silverpop), captured
-records for API sinks, given records for non-Gigya readers. The partner-only formats (Adobe AAM, Krux, LZO) have
-no component here, so those steps are stood in by DSV and gzip."""
+records for API sinks, given records for non-Gigya readers. The partner formats (Adobe AAM, Krux, LZO) run for
+real; the AAM step gets a data source id, as a customer fills it in."""
 
 from __future__ import annotations
 
@@ -19,11 +19,7 @@ from tests.templates.reference import TEMPLATES
 
 pytestmark = pytest.mark.skipif(not TEMPLATES.is_dir(), reason="reference templates not present")
 FILE_READERS = {"datasource.read.sftp", "datasource.read.amazon.s3", "datasource.read.azure.blob"}
-PARTNER_STAND_INS = {
-    "file.format.aam": "file.format.dsv",
-    "file.format.krux": "file.format.dsv",
-    "file.compress.lzo": "file.compress.gzip",
-}
+FILLED_IN = {"file.format.aam": {"dpid": "12345"}}  # the template ships "..." where the customer's id goes
 
 
 def _gigya_templates() -> list[str]:
@@ -93,10 +89,8 @@ def _replacements(flow: dict[str, Any], uids: list[str], out: Path) -> dict[str,
             takes_files = any(upstream.startswith("file.") for upstream in feeds.get(step_id, []))
             writer = ("datasource.write.file", {"path": str(out / step_id)})
             replacements[step_id] = writer if takes_files else ("testing.capture.records", {})
-        elif kind in PARTNER_STAND_INS:
-            name = (step.get("params") or {}).get("fileName") or f"{step_id}.csv"
-            params = {"fileName": name} if PARTNER_STAND_INS[kind] == "file.format.dsv" else {}
-            replacements[step_id] = (PARTNER_STAND_INS[kind], params)
+        elif kind in FILLED_IN:
+            replacements[step_id] = (kind, {**(step.get("params") or {}), **FILLED_IN[kind]})
     return replacements
 
 
