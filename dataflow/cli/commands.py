@@ -9,6 +9,7 @@ from typing import Any
 
 from dataflow import jsonio
 from dataflow.diagnostics import Diagnostic
+from dataflow.flowtest.model import is_test_file
 from dataflow.loading import DocumentSyntaxError, SourceMap, UnreadableDocument, read_checked, read_document
 from dataflow.reference.describe import describe
 from dataflow.registry import UnknownComponent, default_registry
@@ -73,13 +74,16 @@ def flow_files(paths: list[str]) -> list[Path]:
     """Files named on the command line, and the flow files found in named directories.
 
     In a directory, a JSON/YAML file counts as a flow only when it holds a ``steps`` list at the top, so that
-    configuration files kept beside flows (``customer.yaml``) are not reported as broken flows.
+    configuration files kept beside flows (``customer.yaml``) are not reported as broken flows; flow unit test
+    files (``*.test.yaml``) are never flows, even broken ones (``dataflow test`` reports those).
     """
     files: list[Path] = []
     for text in paths:
         path = Path(text)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES and p.is_file())
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in FLOW_SUFFIXES and p.is_file() and not is_test_file(p)
+            )
             files.extend(p for p in found if _looks_like_flow(p))
         else:
             files.append(path)

@@ -38,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--sandbox",
         action="store_true",
-        help="start the Gigya and Silverpop sandboxes with demo data (and the file stores the flow uses) and run "
-        "against them (implies --full-extract)",
+        help="start the Gigya and Silverpop sandboxes, and the stand-in of each partner and file store the flow uses, "
+        "with demo data, and run against them (implies --full-extract)",
     )
     _variables_options(run)
     run.add_argument("--limit", type=int, metavar="N", help="stop reading after N records (a test run)")

@@ -7,7 +7,6 @@ import os
 import signal
 import sys
 import threading
-from contextlib import ExitStack
 from types import FrameType
 from typing import Any
 
@@ -32,19 +31,24 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if not args.sandbox:
         return _run(args, site_environ(args.site, dict(os.environ)), {}, None)
-    from dataflow.cli.sandbox_run import demo_services
-    from dataflow.cli.sandbox_storage import flow_steps
+    from dataflow.cli.sandbox_run import demo_services, flow_step_types, sandbox_names
+
+    step_types = flow_step_types(args.flow)
+    print(f"starting the {sandbox_names(step_types)} sandboxes on loopback ...", file=sys.stderr)
     from sandbox.storage import ServerUnavailable
 
-    print("starting the Gigya and Silverpop sandboxes (and the flow's file stores) on loopback ...", file=sys.stderr)
-    with ExitStack() as stack:
-        try:
-            demo = stack.enter_context(demo_services(steps=flow_steps(args.flow)))
-        except ServerUnavailable as missing:  # a file store's stand-in is not installed: say what to install
-            print(f"dataflow run --sandbox: {missing}", file=sys.stderr)
-            return EXIT_FAILED
-        os.environ.update(demo.environ)  # validation reads the site known_hosts from the process environment
-        return _run(args, {**os.environ, **demo.environ}, demo.variables, demo)
+    try:
+        with demo_services(step_types) as demo:
+            return run_in_sandbox(args, demo)
+    except ServerUnavailable as missing:  # a file store's stand-in is not installed: say what to install
+        print(f"dataflow run --sandbox: {missing}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def run_in_sandbox(args: argparse.Namespace, demo: Any) -> int:
+    """The job of ``run --sandbox`` against sandboxes already started (tests start them to read them back after)."""
+    os.environ.update(demo.environ)  # validation reads the site known_hosts from the process environment
+    return _run(args, {**os.environ, **demo.environ}, demo.variables, demo)
 
 
 def _run(args: argparse.Namespace, environ: dict[str, str], defaults: dict[str, Any], demo: Any) -> int:

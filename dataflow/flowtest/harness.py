@@ -2,8 +2,10 @@
 and what the watched steps emitted out.
 
 The flow is validated as written first, so a change that breaks it fails its tests with the same findings
-``dataflow validate`` gives. Connection problems of spliced-out steps (a host key not configured, a variable
-only a writer uses) are not the test's business and are left out.
+``dataflow validate`` gives. What only the deployment gives a spliced-out step (a host key or password not set,
+a variable or ``${env:...}`` only a writer uses) is not the test's business and is left out; a param that is set
+and wrong (an unknown ``action``, a ``fieldMapping`` without the UID column) still fails the case, since the
+writer's own settings are all a test can check of a step it does not run.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from dataflow.errors import FlowInvalid
 from dataflow.flowtest import splicing
 from dataflow.flowtest.model import Case, Feed, TestFile
 from dataflow.testing import CAPTURED, run_spliced
-from dataflow.validation import validate_path
+from dataflow.validation import ValidatedFlow, validate_path
 
-# Findings about a spliced-out step's params that say nothing about the flow's logic
-_CONNECTION_CODES = frozenset({"params", "placeholder", "variable"})
+# Findings about a value the deployment fills in (a template variable, an ${env:...} placeholder)
+_DEPLOYMENT_CODES = frozenset({"placeholder", "variable"})
 
 
 @dataclass
@@ -36,7 +38,8 @@ class Outcome:
 
 def run_case(test_file: TestFile, case: Case, steps: dict[str, splicing.StepInfo]) -> Outcome:
     validated = validate_path(test_file.flow_path, case.variables)
-    findings = [d for d in validated.diagnostics if not _about_spliced_connection(d, steps)]
+    spliced = _spliced_positions(validated, steps)
+    findings = [d for d in validated.diagnostics if not _left_to_deployment(d, spliced)]
     if findings or validated.flow is None:
         return Outcome(problems=[f"the flow is invalid: {d.format()}" for d in findings] or ["the flow is invalid"])
     watched = sorted({e.step for e in case.expectations} | set(case.counters))
@@ -72,9 +75,25 @@ def run_case(test_file: TestFile, case: Case, steps: dict[str, splicing.StepInfo
         return outcome
 
 
-def _about_spliced_connection(diagnostic: Diagnostic, steps: dict[str, splicing.StepInfo]) -> bool:
-    info = steps.get(diagnostic.step_id or "")
-    return info is not None and info.spliced and diagnostic.code in _CONNECTION_CODES
+def _spliced_positions(validated: ValidatedFlow, steps: dict[str, splicing.StepInfo]) -> set[int]:
+    """Where the spliced-out steps are in the file's steps list."""
+    flow_steps = validated.flow.steps if validated.flow is not None else []
+    return {step.index for step in flow_steps if step.id in steps and steps[step.id].spliced}
+
+
+def _left_to_deployment(diagnostic: Diagnostic, spliced: set[int]) -> bool:
+    """A finding inside a spliced-out step's params about a value not written in the flow.
+
+    Found by the pointer (``/steps/N/params...``), since a missing template variable is found before the steps
+    are known and names none. A ``params`` finding counts as "not written" when it is about the params object
+    itself (a missing param, "set password or privateKey", no host key), not one param's value.
+    """
+    parts = diagnostic.pointer.split("/")
+    if len(parts) < 4 or parts[1] != "steps" or not parts[2].isdigit() or parts[3] != "params":
+        return False
+    if int(parts[2]) not in spliced:
+        return False
+    return diagnostic.code in _DEPLOYMENT_CODES or (diagnostic.code == "params" and len(parts) == 4)
 
 
 def _source(feed: Feed, directory: Path) -> tuple[str, dict[str, Any]]:

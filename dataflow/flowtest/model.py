@@ -18,6 +18,11 @@ Path_ = tuple[str | int, ...]  # where something is in the test file
 LineOf = Callable[[Path_], int]
 
 
+def is_test_file(path: Path) -> bool:
+    """A flow unit test file (``name.test.yaml``), which lives beside flows but is not one."""
+    return path.name.endswith(TEST_SUFFIXES)
+
+
 @dataclass
 class InputFile:
     name: str

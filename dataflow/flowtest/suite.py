@@ -10,7 +10,7 @@ from pathlib import Path
 from dataflow.diagnostics import Diagnostic
 from dataflow.flowtest import compare, spec, splicing, update
 from dataflow.flowtest.harness import run_case
-from dataflow.flowtest.model import TEST_SUFFIXES
+from dataflow.flowtest.model import is_test_file
 from dataflow.loading import read_document
 
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
@@ -43,7 +43,7 @@ def discover(paths: list[str]) -> list[Path]:
     for text in paths:
         path = Path(text)
         if path.is_dir():
-            found.extend(sorted(p for p in _walk(path) if p.name.endswith(TEST_SUFFIXES)))
+            found.extend(sorted(p for p in _walk(path) if is_test_file(p)))
         else:
             found.append(path)
     return found

@@ -44,6 +44,21 @@ class CampaignMonitorSandbox(PartnerSandbox):
         with self.lock:
             return [view(s) for s in self.lists[list_id or self.list_id].subscribers.values()]
 
+    def put_subscriber(
+        self, email: str, name: str, custom_fields: dict[str, str], *, unsubscribed: bool = False
+    ) -> None:
+        """Add or update a subscriber of the first list (active, or unsubscribed), as an add call would."""
+        with self.lock:
+            subscribers, now = self.lists[self.list_id], self.clock.now()
+            given = {
+                "EmailAddress": email,
+                "Name": name,
+                "CustomFields": [{"Key": k, "Value": v} for k, v in custom_fields.items()],
+            }
+            subscribers.upsert(given, not unsubscribed, now)
+            if unsubscribed:
+                subscribers.unsubscribe(email, now)
+
     def info(self) -> dict[str, Any]:
         return {**super().info(), "apiUrl": f"{self.url}{API}", "apiKey": self.api_key, "listId": self.list_id}
 

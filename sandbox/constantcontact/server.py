@@ -68,6 +68,16 @@ class ConstantContactSandbox(PartnerSandbox):
         with self.lock:
             return [self.book.view(c, {"custom_fields", "list_memberships"}) for c in self.book.contacts.values()]
 
+    def put_contact(self, item: dict[str, Any], *, unsubscribed: bool = False) -> None:
+        """Import one contact (``email``, ``first_name``, ``cf:custom_field_1``...) into the list, as the JSON import
+        would; an unsubscribed one keeps its membership with ``permission_to_send: unsubscribed`` (an opt-out)."""
+        with self.lock:
+            self.book.upsert(item, [self.list_id], self.clock.now())
+            if unsubscribed:
+                self.book.contacts[str(item["email"]).strip().lower()]["email_address"]["permission_to_send"] = (
+                    "unsubscribed"
+                )
+
     def info(self) -> dict[str, Any]:
         return {
             **super().info(),

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_every_sample_flow_has_tests_and_they_pass(capsys: pytest.CaptureFixture) -> None:
     flows = sorted(p for p in (ROOT / "flows").rglob("*") if p.suffix in (".json", ".yaml") and ".test." not in p.name)
-    flows = [p for p in flows if p.name != "customer.example.yaml"]
+    flows = [p for p in flows if not p.name.startswith("customer.")]  # the Silverpop configurations
     for flow in flows:
         assert flow.with_name(flow.name.split(".")[0] + ".test.yaml").is_file(), f"{flow} has no test file"
     assert main(["test", str(ROOT / "flows")]) == 0
@@ -46,36 +46,42 @@ def test_a_broken_mapping_fails_the_tests_with_the_difference(flows_copy: Path, 
     out = capsys.readouterr().out
     assert 'COUNTRY: expected "US", missing' in out
     assert "+u1,ann@example.com,Ann,Lee,US,true" not in out  # the file diff shows the new header instead
-    assert "+MobilePhone,GigyaUid,EMAIL,FirstName" not in out
-    assert '-+15550100,u1,ann@example.com,Ann,Lee,f,US,Boston,"site,google",true,true,false,05/01/2024 08:30:00' in out
-    assert '++15550100,u1,ann@example.com,Ann,Lee,f,US,Boston,"site,google",true,true,false,2024-05-01 08:30:00' in out
+    assert "+MobilePhone,Phone,SmsOptIn,GigyaUid" not in out  # the header is unchanged: not in the diff
+    assert '-+12015550123,,Yes,u1,ann@example.com,Ann,Lee,f,US,Boston,"site,google",05/01/2024 22:59:59,true' in out
+    assert '++12015550123,,Yes,u1,ann@example.com,Ann,Lee,f,US,Boston,"site,google",2024-05-01 22:59:59,true' in out
+    assert "-,,No,u3,cy@example.com,Chu,01/01/2024 00:00:00,true" in out
     report = ElementTree.parse(flows_copy / "report.xml").getroot()
-    assert report.get("failures") == "3" and report.get("errors") == "0"
-    failed = [case.get("name") for case in report.iter("testcase") if case.find("failure") is not None]
-    assert "accounts become contact rows keyed by GigyaUid" in failed
+    assert report.get("failures") == "4" and report.get("errors") == "0"  # two local cases, two Silverpop
+    failed = {case.get("name") for case in report.iter("testcase") if case.find("failure") is not None}
+    assert "missing fields stay empty cells; a subscription the configuration does not name is not sent" in failed
 
 
 def test_a_broken_script_fails_the_inbound_tests(flows_copy: Path, capsys: pytest.CaptureFixture) -> None:
-    """The opt-out script is changed to ignore 'Opted Out': the opted-out contact keeps two newsletters."""
+    """The opt-out script is changed to let a change in Gigya at the second of the opt-out win."""
     path = flows_copy / "silverpop" / "inbound-optouts.json"
     document = json.loads(path.read_text())
     [step] = [s for s in document["steps"] if s["id"] == "evaluate"]
     script = base64.b64decode(step["params"]["script"]).decode()
-    step["params"]["script"] = base64.b64encode(script.replace("=== 'T'", "=== 'never'").encode()).decode()
+    assert "since > optedOut" in script
+    step["params"]["script"] = base64.b64encode(
+        script.replace("since > optedOut", "since >= optedOut").encode()
+    ).decode()
     path.write_text(json.dumps(document))
     assert main(["test", str(path.with_name("inbound-optouts.test.yaml"))]) == 1
     out = capsys.readouterr().out
-    assert "FAIL" in out and "subscriptions.newsletterWeekly.email.isSubscribed: expected false, missing" in out
-    assert 'data.subscribed: expected "false", missing' in out
+    assert "FAIL" in out and 'UID: expected "u2", got "u3"' in out
+    assert "subscriptions.newsletterWeekly.email.isSubscribed: expected false, missing" in out
+    assert 'missing record 2 (line 52): {"UID":"u3"' in out
 
 
 def test_a_step_removed_from_the_flow_makes_the_test_file_bad(flows_copy: Path, capsys: pytest.CaptureFixture) -> None:
-    path = flows_copy / "silverpop" / "outbound-gm.json"
-    edit(path, '"id": "extract"', '"id": "arrays"')
-    edit(path, '"next": [\n        "extract"', '"next": [\n        "arrays"')
+    path = flows_copy / "silverpop" / "outbound-favorites.json"
+    edit(path, '"id": "flatten"', '"id": "rows"')
+    edit(path, '"next": [\n        "flatten"', '"next": [\n        "rows"')
     assert main(["test", str(flows_copy / "silverpop")]) == 2
     out = capsys.readouterr().out
-    assert f"{flows_copy / 'silverpop' / 'outbound-gm.test.yaml'}:8:13: the flow has no step 'extract'" in out
+    test_file = flows_copy / "silverpop" / "outbound-favorites.test.yaml"
+    assert f"{test_file}:30:7: the flow has no step 'flatten'" in out
     assert "ok   " in out  # the other files' cases still ran
 
 

@@ -128,6 +128,25 @@ def test_connection_params_of_spliced_steps_do_not_matter(flow_dir: Path) -> Non
     assert case.failures == []
 
 
+def test_a_wrong_param_of_a_spliced_step_fails_its_cases(flow_dir: Path) -> None:
+    """Set and wrong (validate rejects it) is the flow's fault, though the step does not run in a test."""
+    flow = (flow_dir / "contacts.yaml").read_text()
+    (flow_dir / "contacts.yaml").write_text(flow.replace("remotePath: /in}", "remotePath: /in, port: 99999}"))
+    [case] = run_file(write_test(flow_dir, PASSING)).cases
+    [failure] = case.failures
+    assert failure.startswith("the flow is invalid: ") and "param 'port': 99999 is greater than" in failure
+
+
+def test_template_variables_only_a_spliced_step_uses_need_no_value(flow_dir: Path) -> None:
+    flow = (flow_dir / "contacts.yaml").read_text()
+    (flow_dir / "contacts.yaml").write_text(flow.replace("host: sftp.example.com", 'host: "{{sftpHost}}"'))
+    [case] = run_file(write_test(flow_dir, PASSING)).cases
+    assert case.failures == []
+    (flow_dir / "contacts.yaml").write_text(flow.replace("targetField: EMAIL", 'targetField: "{{emailColumn}}"'))
+    [case] = run_file(write_test(flow_dir, PASSING)).cases
+    assert "template variable {{emailColumn}} has no value" in case.failures[0]
+
+
 def test_a_job_failure_fails_the_case(flow_dir: Path) -> None:
     flow = (flow_dir / "contacts.yaml").read_text()
     (flow_dir / "contacts.yaml").write_text(

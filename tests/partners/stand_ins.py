@@ -87,28 +87,28 @@ def connection(name: str, step_type: str) -> dict[str, Any]:
     return {k: info[k] for k in ("domain", "secretKey", "siteId", "bkuid")} | FAST
 
 
-# -- the partners' own clients, pointed at the stand-ins -------------------------------------------------------------
-def mailchimp_client() -> Any:
+# -- the partners' own clients, pointed at a stand-in (the session's own by default) ----------------------------------
+def mailchimp_client(sandbox: Any = None) -> Any:
     import mailchimp_marketing
 
-    sandbox = stand_in("mailchimp")
+    sandbox = sandbox or stand_in("mailchimp")
     client = mailchimp_marketing.Client()
     client.set_config({"api_key": sandbox.api_key, "server": "us1"})
     client.api_client.host = f"{sandbox.url}/3.0"
     return client
 
 
-def marketo_client() -> Any:
+def marketo_client(sandbox: Any = None) -> Any:
     from marketorestpython.client import MarketoClient
 
-    sandbox = stand_in("marketo")
+    sandbox = sandbox or stand_in("marketo")
     client = MarketoClient(sandbox.munchkin, sandbox.client_id, sandbox.client_secret, max_retry_time=5)
     client.host = sandbox.url
     return client
 
 
 @contextmanager
-def createsend_client() -> Iterator[Any]:
+def createsend_client(sandbox: Any = None) -> Iterator[Any]:
     """createsend with its base URI on the stand-in's HTTPS listener and the stand-in's CA as its trust anchor.
 
     createsend always opens its own ``VerifiedHTTPSConnection`` that trusts only its bundled CA file; the one hook
@@ -117,7 +117,7 @@ def createsend_client() -> Iterator[Any]:
     from createsend import createsend as module
     from createsend.utils import VerifiedHTTPSConnection, match_hostname
 
-    sandbox = stand_in("campaignmonitor")
+    sandbox = sandbox or stand_in("campaignmonitor")
 
     class TrustingSandbox(VerifiedHTTPSConnection):
         def connect(self) -> None:
@@ -135,10 +135,10 @@ def createsend_client() -> Iterator[Any]:
         module.VerifiedHTTPSConnection, createsend.CreateSend.base_uri = previous
 
 
-def salesforce_client() -> Any:
+def salesforce_client(sandbox: Any = None) -> Any:
     from simple_salesforce import Salesforce, SalesforceLogin
 
-    sandbox = stand_in("salesforce")
+    sandbox = sandbox or stand_in("salesforce")
     session = requests.Session()
     session.trust_env = False  # a site-wide CA bundle would replace the sandbox's CA
     session.verify = str(sandbox.ca_file)
@@ -152,9 +152,9 @@ def salesforce_client() -> Any:
     return Salesforce(session_id=session_id, instance=instance, session=session)
 
 
-def constantcontact_session() -> requests.Session:
+def constantcontact_session(sandbox: Any = None) -> requests.Session:
     """A fresh access token through the OAuth refresh grant (fault tests revoke tokens), then Bearer calls."""
-    sandbox = stand_in("constantcontact")
+    sandbox = sandbox or stand_in("constantcontact")
     token = requests.post(
         f"{sandbox.url}/oauth2/default/v1/token",
         auth=(sandbox.client_id, sandbox.client_secret),
@@ -166,8 +166,8 @@ def constantcontact_session() -> requests.Session:
     return session
 
 
-def sfmc_session() -> requests.Session:
-    sandbox = stand_in("sfmc")
+def sfmc_session(sandbox: Any = None) -> requests.Session:
+    sandbox = sandbox or stand_in("sfmc")
     token = requests.post(
         f"{sandbox.url}/v2/token",
         json={

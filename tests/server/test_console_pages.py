@@ -32,7 +32,9 @@ def test_pages_need_a_session_and_show_only_the_sites_own(served: Served, tmp_pa
     page = mine.get(f"{served.url}/flows/{flow_id}").text
     assert "accounts export" in page and "********" in page and "s3cret-pass" not in page  # secrets stay masked
     theirs = signed_in(served, SITE_B)
-    assert "accounts export" not in theirs.get(f"{served.url}/").text
+    listing = theirs.get(f"{served.url}/").text
+    assert "accounts export" not in listing
+    assert "sample: silverpop/outbound-accounts.json" in listing and ".test.yaml" not in listing  # tests: no flows
     assert theirs.get(f"{served.url}/flows/{flow_id}").status_code == 404
     mine.post(f"{served.url}/signout")
     assert mine.get(f"{served.url}/", allow_redirects=False).status_code == 303

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dataflow.cli.main import main
-from dataflow.cli.sandbox_storage import flow_steps
+from dataflow.cli.sandbox_run import flow_step_types, providers_for
 from tests.storage.service import azurite_missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +43,7 @@ def test_without_azurite_the_run_says_what_to_install(
 
 
 def test_only_the_stores_a_flow_uses_are_started() -> None:
-    kinds = {step["type"] for step in flow_steps(str(IMPORT))}
-    assert "datasource.read.azure.blob" in kinds and not any("s3" in kind or "ftp" in kind for kind in kinds)
-    assert flow_steps("a-stored-flow-name") == []
+    kinds = flow_step_types(str(IMPORT))
+    assert "datasource.read.azure.blob" in kinds
+    assert [provider.name for provider in providers_for(kinds)] == ["Azure Blob"]
+    assert flow_step_types("a-stored-flow-name") == set()

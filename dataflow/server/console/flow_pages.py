@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from dataflow.clock import iso
+from dataflow.flowtest.model import is_test_file
 from dataflow.loading import read_document
 from dataflow.resources import flows_dir
 from dataflow.server import dataflows
@@ -30,7 +31,9 @@ async def flow_list(request: Request, session: Session) -> Response:
 
 
 def _is_sample(path: Path) -> bool:
-    return path.suffix in (".json", ".yaml") and "customer" not in path.name and path.is_file()
+    return (
+        path.suffix in (".json", ".yaml") and "customer" not in path.name and not is_test_file(path) and path.is_file()
+    )
 
 
 @signed_in
