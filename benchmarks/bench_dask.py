@@ -30,7 +30,6 @@ import argparse
 import csv
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.accounts import WIDE_COLUMNS, WIDE_VERSION, wide_rows
-from benchmarks.bench_gigya import environ_of, sandbox_command
+from benchmarks.bench_gigya import environ_of, sandbox
 from benchmarks.bench_pipeline import file_digest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,20 +174,6 @@ def bench_transform(args: argparse.Namespace, work: Path, log: Callable[[str], N
 
 
 # read ----------------------------------------------------------------------------------------------------------
-@contextmanager
-def sandbox_process(*options: str) -> Iterator[tuple[dict[str, str], int]]:
-    process = subprocess.Popen(sandbox_command(*options), cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line:
-            raise SystemExit(f"the sandbox did not start (exit {process.wait()})")
-        yield json.loads(line), process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far, from /proc (the sandbox's share of a run)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -219,7 +204,8 @@ def bench_read(args: argparse.Namespace, work: Path, log: Callable[[str], None])
     seconds: dict[str, list[float]] = {mode: [] for mode in READ_MODES}
     sandbox_cpu: dict[str, list[float]] = {mode: [] for mode in READ_MODES}
     engine_cpu: dict[str, list[float]] = {mode: [] for mode in READ_MODES}
-    with sandbox_process("--accounts", str(args.accounts), "--seed", str(args.seed)) as (site, pid), cluster(4) as four:
+    with sandbox("--accounts", str(args.accounts), "--seed", str(args.seed)) as site, cluster(4) as four:
+        pid = int(site["pid"])
         environ = environ_of(site)
         executors = {"1-reader": (None, 1), "4-readers": (four, 4)}
         log(f"read: sandbox (pid {pid}) with {args.accounts:,} accounts at {site['url']}")

@@ -10,41 +10,33 @@ Guarantees that hold however many processes, on however many hosts, share one da
 - a due scheduling slot is claimed by one scheduler: rows are locked while a scheduler decides
   (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite), and the claim moves the slot on.
 
-Sites (``sites.py``), idx.search (``search.py``) and the row shapes (``rows.py``) live beside it.
+Jobs and watermarks (``sql_jobs.py``), sites (``sites.py``), idx.search (``search.py``) and the row shapes
+(``rows.py``) live beside it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from dataflow import jsonio
 from dataflow.clock import iso, utc_now
-from dataflow.store import LOCAL_SITE, AlreadyRunning, FlowExists, StoredFlow, StoreError, Unchanged, flow_content
+from dataflow.store import LOCAL_SITE, FlowExists, StoredFlow, StoreError, Unchanged, flow_content
 from dataflow.store.dialects import Connection, Dialect
 from dataflow.store.migrations import MIGRATIONS
 from dataflow.store.rows import flow as _flow
-from dataflow.store.rows import job as _job
 from dataflow.store.rows import scheduling as _scheduling
 from dataflow.store.rows import scheduling_content as _scheduling_content
 from dataflow.store.search import SearchMixin
 from dataflow.store.sites import SitesMixin
-
-LEASE_SECONDS = 60.0
-LEASE_LOST = "its lease ran out: the process running it stopped renewing it (killed, hung or cut off)"
-_JOB_SERVER_FIELDS = ("apiKey", "owner", "killRequested", "leaseExpired")
+from dataflow.store.sql_jobs import JobsMixin, site_clause
 
 # What a scheduler decides about one scheduling: None leaves it; else its new (nextJobStartTime, retryAt, attempt).
 Claim = Callable[[dict[str, Any]], tuple[str | None, str | None, int] | None]
 
 
-def _site_clause(site: str | None) -> tuple[str, tuple[Any, ...]]:
-    return ("", ()) if site is None else (" AND site = ?", (site,))
-
-
-class SQLStore(SitesMixin, SearchMixin):
+class SQLStore(JobsMixin, SitesMixin, SearchMixin):
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         try:
@@ -169,7 +161,7 @@ class SQLStore(SitesMixin, SearchMixin):
         return StoredFlow(flow_id, name, status, 1, content, now, now, site)
 
     def get_flow(self, name_or_id: str, status: str = "published", site: str | None = LOCAL_SITE) -> StoredFlow | None:
-        clause, args = _site_clause(site)
+        clause, args = site_clause(site)
         row = self._one(
             f"SELECT * FROM dataflows WHERE (id = ? OR name = ?) AND status = ?{clause} ORDER BY id = ? DESC",
             (name_or_id, name_or_id, status, *args, name_or_id),
@@ -177,7 +169,7 @@ class SQLStore(SitesMixin, SearchMixin):
         return _flow(row) if row else None
 
     def list_flows(self, site: str | None = LOCAL_SITE) -> list[StoredFlow]:
-        clause, args = _site_clause(site)
+        clause, args = site_clause(site)
         return [
             _flow(row) for row in self._all(f"SELECT * FROM dataflows WHERE 1 = 1{clause} ORDER BY name, status", args)
         ]
@@ -243,7 +235,7 @@ class SQLStore(SitesMixin, SearchMixin):
         return self.get_scheduling(document["id"], site) or document
 
     def get_scheduling(self, scheduling_id: str, site: str | None = LOCAL_SITE) -> dict[str, Any] | None:
-        clause, args = _site_clause(site)
+        clause, args = site_clause(site)
         row = self._one(
             f"SELECT * FROM schedulings WHERE (id = ? OR name = ?){clause} ORDER BY id = ? DESC",
             (scheduling_id, scheduling_id, *args, scheduling_id),
@@ -251,7 +243,7 @@ class SQLStore(SitesMixin, SearchMixin):
         return _scheduling(row) if row else None
 
     def list_schedulings(self, site: str | None = LOCAL_SITE) -> list[dict[str, Any]]:
-        clause, args = _site_clause(site)
+        clause, args = site_clause(site)
         return [
             _scheduling(row) for row in self._all(f"SELECT * FROM schedulings WHERE 1 = 1{clause} ORDER BY name", args)
         ]
@@ -311,184 +303,6 @@ class SQLStore(SitesMixin, SearchMixin):
                     self._set_times(db, scheduling["id"], *times)
                     claimed.append(scheduling)
         return claimed
-
-    # jobs -----------------------------------------------------------------------------------------------------
-    def start_job(self, job: dict[str, Any], lease_seconds: float = LEASE_SECONDS) -> None:
-        now = iso(utc_now())
-        try:
-            with self.dialect.transaction() as db:
-                running = db.execute(
-                    f"SELECT id, lease_expires < {self.dialect.now} AS expired FROM jobs"
-                    f" WHERE dataflow_id = ? AND status = 'running'{self.dialect.lock_wait}",
-                    (job["dataflowId"],),
-                ).fetchone()
-                if running is not None:
-                    if not running["expired"]:
-                        raise AlreadyRunning(job["dataflowName"], running["id"])
-                    self._fail(db, running["id"], LEASE_LOST, now)
-                db.execute(
-                    "INSERT INTO jobs (id, site, dataflow_id, dataflow_name, scheduling_id, status, start_time,"
-                    " update_time, attempt_number, owner, work_dir, document, lease_expires)"
-                    f" VALUES (?,?,?,?,?,'running',?,?,?,?,?,?, {self.dialect.now} + ?)",
-                    (
-                        job["id"],
-                        job.get("apiKey") or LOCAL_SITE,
-                        job["dataflowId"],
-                        job["dataflowName"],
-                        job.get("schedulingId"),
-                        job["startTime"],
-                        job["startTime"],
-                        job["attemptNumber"],
-                        job["owner"],
-                        job.get("workDir"),
-                        jsonio.dumps({k: v for k, v in job.items() if k not in ("apiKey", "owner")}),
-                        float(lease_seconds),
-                    ),
-                )
-        except self.dialect.integrity_error as clash:
-            running_id = self._running_job_of(job["dataflowId"])
-            raise AlreadyRunning(job["dataflowName"], running_id or "?") from clash
-
-    def renew_lease(self, job_id: str, owner: str, lease_seconds: float = LEASE_SECONDS) -> bool:
-        """Extend a running job's lease; False when the job is no longer this owner's (taken over, or ended)."""
-        with self.dialect.transaction() as db:
-            cursor = db.execute(
-                f"UPDATE jobs SET lease_expires = {self.dialect.now} + ?"
-                " WHERE id = ? AND owner = ? AND status = 'running'",
-                (float(lease_seconds), job_id, owner),
-            )
-            return cursor.rowcount > 0
-
-    def complete_job(self, status: dict[str, Any], owner: str, watermark: bool = True) -> bool:
-        with self.dialect.transaction() as db:
-            if not self._finish(db, status, " AND owner = ? AND status = 'running'", (owner,)):
-                return False
-            if watermark and status["status"] == "succeeded":
-                self._set_watermark(db, status["dataflowId"], status["startTime"], status["id"])
-            return True
-
-    def _running_job_of(self, dataflow_id: str) -> str | None:
-        row = self._one("SELECT id FROM jobs WHERE dataflow_id = ? AND status = 'running'", (dataflow_id,))
-        return row["id"] if row else None
-
-    def finish_job(self, status: dict[str, Any]) -> None:
-        with self.dialect.transaction() as db:
-            self._finish(db, status)
-
-    @staticmethod
-    def _finish(db: Connection, status: dict[str, Any], condition: str = "", args: tuple[Any, ...] = ()) -> bool:
-        cursor = db.execute(
-            "UPDATE jobs SET status = ?, start_time = COALESCE(?, start_time), end_time = ?, update_time = ?,"
-            f" error_file = ?, work_dir = ?, document = ?, progress = NULL WHERE id = ?{condition}",
-            (
-                status["status"],
-                status.get("startTime"),
-                status["endTime"],
-                status["endTime"],
-                status.get("errorFile"),
-                status.get("workDir"),
-                jsonio.dumps({k: v for k, v in status.items() if k not in _JOB_SERVER_FIELDS}),
-                status["id"],
-                *args,
-            ),
-        )
-        return cursor.rowcount > 0
-
-    def set_job_progress(self, job_id: str, counters: dict[str, dict[str, int]], update_time: str) -> None:
-        with self.dialect.transaction() as db:
-            db.execute(
-                "UPDATE jobs SET progress = ?, update_time = ? WHERE id = ? AND status = 'running'",
-                (jsonio.dumps(counters), update_time, job_id),
-            )
-
-    @property
-    def _with_lease(self) -> str:
-        return f"*, (status = 'running' AND lease_expires < {self.dialect.now}) AS lease_expired"
-
-    def get_job(self, job_id: str) -> dict[str, Any] | None:
-        row = self._one(f"SELECT {self._with_lease} FROM jobs WHERE id = ?", (job_id,))
-        return _job(row) if row else None
-
-    def list_jobs(
-        self, dataflow: str | None = None, limit: int = 50, site: str | None = LOCAL_SITE
-    ) -> list[dict[str, Any]]:
-        clause, args = _site_clause(site)
-        if dataflow is not None:
-            clause += " AND (dataflow_id = ? OR dataflow_name = ?)"
-            args = (*args, dataflow, dataflow)
-        rows = self._all(f"SELECT * FROM jobs WHERE 1 = 1{clause} ORDER BY start_time DESC LIMIT ?", (*args, limit))
-        return [_job(row) for row in rows]
-
-    def running_jobs(self) -> list[dict[str, Any]]:
-        return [_job(row) for row in self._all(f"SELECT {self._with_lease} FROM jobs WHERE status = 'running'")]
-
-    def request_kill(self, job_id: str) -> bool:
-        with self.dialect.transaction() as db:
-            cursor = db.execute("UPDATE jobs SET kill_requested = 1 WHERE id = ? AND status = 'running'", (job_id,))
-            return cursor.rowcount > 0
-
-    def kill_requested(self, job_id: str) -> bool:
-        row = self._one("SELECT kill_requested FROM jobs WHERE id = ?", (job_id,))
-        return bool(row and row["kill_requested"])
-
-    def mark_failed(self, job_id: str, reason: str, end_time: str) -> bool:
-        with self.dialect.transaction() as db:
-            return self._fail(db, job_id, reason, end_time)
-
-    def _fail(self, db: Connection, job_id: str, reason: str, end_time: str) -> bool:
-        row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None or row["status"] != "running":
-            return False
-        document = {**_job(row), "status": "failed", "endTime": end_time, "errorMessage": reason}
-        return self._finish(db, document, " AND status = 'running'")
-
-    def old_jobs(self, before: str) -> list[dict[str, Any]]:
-        rows = self._all(
-            "SELECT * FROM jobs WHERE status != 'running' AND start_time < ? AND work_dir IS NOT NULL", (before,)
-        )
-        return [_job(row) for row in rows]
-
-    def forget_work_dir(self, job_id: str) -> None:
-        with self.dialect.transaction() as db:
-            db.execute("UPDATE jobs SET work_dir = NULL, error_file = NULL WHERE id = ?", (job_id,))
-
-    # watermarks -----------------------------------------------------------------------------------------------
-    def get_watermark(self, dataflow_id: str) -> datetime | None:
-        row = self._one("SELECT last_runtime FROM watermarks WHERE dataflow_id = ?", (dataflow_id,))
-        return datetime.fromisoformat(row["last_runtime"]) if row else None
-
-    def set_watermark(self, dataflow_id: str, last_runtime: str, job_id: str) -> None:
-        with self.dialect.transaction() as db:
-            self._set_watermark(db, dataflow_id, last_runtime, job_id)
-
-    @staticmethod
-    def _set_watermark(db: Connection, dataflow_id: str, last_runtime: str, job_id: str) -> None:
-        db.execute(
-            "INSERT INTO watermarks (dataflow_id, last_runtime, job_id) VALUES (?,?,?)"
-            " ON CONFLICT (dataflow_id) DO UPDATE SET last_runtime = excluded.last_runtime, job_id = excluded.job_id",
-            (dataflow_id, last_runtime, job_id),
-        )
-
-    # connector state ------------------------------------------------------------------------------------------
-    def get_state(self, scope: str, keys: list[str]) -> dict[str, Any]:
-        if not keys:
-            return {}
-        marks = ",".join("?" * len(keys))
-        rows = self._all(f"SELECT key, value FROM connector_state WHERE scope = ? AND key IN ({marks})", (scope, *keys))
-        return {row["key"]: jsonio.loads(row["value"]) for row in rows}
-
-    def put_state(self, scope: str, items: dict[str, Any]) -> None:
-        now = iso(utc_now())
-        with self.dialect.transaction() as db:
-            for key, value in items.items():
-                if value is None:
-                    db.execute("DELETE FROM connector_state WHERE scope = ? AND key = ?", (scope, key))
-                    continue
-                db.execute(
-                    "INSERT INTO connector_state (scope, key, value, updated) VALUES (?,?,?,?)"
-                    " ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
-                    (scope, key, jsonio.dumps(value), now),
-                )
 
 
 def _flow_name(document: dict[str, Any]) -> str:
