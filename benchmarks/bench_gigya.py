@@ -57,14 +57,14 @@ def sandbox_command(*options: str) -> list[str]:
 
 @contextmanager
 def sandbox(*options: str) -> Iterator[dict[str, str]]:
-    """A sandbox process for the duration; yields its connection line (url, apiKey, userKey, secret)."""
+    """A sandbox process for the duration; yields its connection line (url, apiKey, userKey, secret) and its pid."""
     process = subprocess.Popen(sandbox_command(*options), cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
         if not line:
             raise SystemExit(f"the sandbox did not start (exit {process.wait()})")
-        yield json.loads(line)
+        yield {**json.loads(line), "pid": str(process.pid)}
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -18,6 +18,10 @@ role                kinds                override
 
 A record-level failure is reported with ``raise RecordError(...)`` from the per-item methods, or with
 ``self.reject(item, reason)`` from batch methods; the runner sends it down the step's ``error`` path.
+
+Partitioned runs (an executor such as Dask) add three small hooks: a reader may say how its read splits
+(``Reader.partitions``), a step says whether it may run split at all (``partition_problem``), and a formatter
+joins what its partitions wrote into what one run writes (``Formatter.join``).
 """
 
 from __future__ import annotations
@@ -57,6 +61,16 @@ class Component:
     needs_service: ClassVar[str | None] = None
     # Params whose strings are passed through as written (no ${...} placeholders): scripts, regexes.
     raw_params: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def partition_problem(cls, params: dict[str, Any]) -> str | None:
+        """Why this step cannot run split over partitions of the job's input, or None when it can.
+
+        A step may run in partitions when handling the items of each partition on its own, in separate
+        processes, and adding up the counters gives what one run gives. The roles that handle one item at a
+        time say so; any other component is assumed to keep state across items until it says otherwise.
+        """
+        return "it may keep state across items (it does not declare that it can run in partitions)"
 
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> Iterable[ParamProblem]:
@@ -115,6 +129,22 @@ class Reader(Component):
     """Emits records or files from outside the job. Override ``read``."""
 
     produces: ClassVar[Kind | None] = "records"
+    # The one partition this instance reads (one of what ``partitions`` returned), set before ``open``; None
+    # reads everything.
+    partition: Any = None
+
+    @classmethod
+    def partition_problem(cls, params: dict[str, Any]) -> str | None:
+        return None
+
+    def partitions(self) -> list[Any] | None:
+        """How this read splits into parts that can be read independently, or None when it does not split.
+
+        Called on an opened reader, before anything is read. Each part is a small picklable value (a file
+        name, a query condition); together they must cover exactly what ``read`` reads, each item once, and
+        listed in the order a single read would produce them where that order is defined.
+        """
+        return None
 
     def read(self) -> Iterator[list]:
         raise NotImplementedError
@@ -141,6 +171,10 @@ class Reader(Component):
 
 class _SameKindStep(Component):
     """Items in, items of the same kind out; counts settle per batch."""
+
+    @classmethod
+    def partition_problem(cls, params: dict[str, Any]) -> str | None:
+        return None  # one item at a time; a subclass that keeps state across items overrides this
 
     def process_batch(self, items: list) -> list:
         raise NotImplementedError
@@ -227,6 +261,25 @@ class Formatter(Component):
     def finish_files(self) -> list[FileRef]:
         raise NotImplementedError
 
+    # partitions ---------------------------------------------------------------------------------------
+    @classmethod
+    def partition_problem(cls, params: dict[str, Any]) -> str | None:
+        if cls.join is Formatter.join:
+            return "it cannot join the files of several partitions into what one run writes"
+        return None
+
+    def written(self) -> list[dict[str, Any]]:
+        """What this instance wrote, as picklable descriptions its ``join`` understands (one per file)."""
+        return []
+
+    def join(self, partitions: list[list[dict[str, Any]]]) -> list[FileRef]:
+        """The files one run would have written, from what each partition wrote (``written``), in order.
+
+        Called on an instance built for the job (not opened, fed nothing); the joined files belong in its
+        own work directory. Counters are the runner's business, not the join's.
+        """
+        raise NotImplementedError
+
     def feed(self, batch: list) -> Iterator[list]:
         before = self.rejected_total
         files = self.write(batch)
@@ -253,6 +306,10 @@ class Parser(Component):
     consumes: ClassVar[Kind | None] = "files"
     produces: ClassVar[Kind | None] = "records"
     fails: ClassVar[Kind | None] = "records"  # bad rows, not whole files
+
+    @classmethod
+    def partition_problem(cls, params: dict[str, Any]) -> str | None:
+        return None  # one file at a time
 
     def parse(self, file: FileRef) -> Iterable[list[Record]]:
         raise NotImplementedError

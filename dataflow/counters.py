@@ -32,6 +32,16 @@ class Counters:
         else:
             self.added -= balance
 
+    def add(self, counts: dict[str, int]) -> None:
+        """Add counters reported as ``as_dict`` gives them (a partition's, merged into the job's)."""
+        self.in_ += counts.get("in", 0)
+        self.out += counts.get("out", 0)
+        self.errors += counts.get("errors", 0)
+        self.filtered += counts.get("filtered", 0)
+        self.added += counts.get("added", 0)
+        self.files_in += counts.get("filesIn", 0)
+        self.files_out += counts.get("filesOut", 0)
+
     def reconciles(self) -> bool:
         return self.in_ + self.added == self.out + self.errors + self.filtered
 

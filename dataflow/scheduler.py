@@ -4,8 +4,10 @@
   free (missed slots are coalesced, never run twice, never run concurrently).
 - A failed job is retried after a back-off (``backoff × 2^(attempt-1)``) with an increasing ``attemptNumber``,
   up to the configured number of attempts.
-- On start, jobs left ``running`` by a process that is gone (a scheduler that died mid-job) are marked failed
-  and retried.
+- Jobs left ``running`` by a process that is gone (a scheduler that died mid-job: its lease ran out, or, on a
+  SQLite store, its pid is gone) are marked failed and retried, at start and on every tick.
+- Several schedulers may share one store (PostgreSQL): a due slot is claimed by exactly one of them
+  (``Store.claim_schedulings``), and each claims no more than it has free workers for, so they share the load.
 The clock is injected, so tests can drive a simulated day.
 """
 
@@ -43,7 +45,8 @@ class Scheduler:
         settings = service.settings
         self.max_attempts = settings.retry_max_attempts
         self.backoff = timedelta(seconds=settings.retry_backoff_seconds)
-        self._pool = ThreadPoolExecutor(max_workers or settings.max_concurrent_jobs, thread_name_prefix="job")
+        self.max_workers = max_workers or settings.max_concurrent_jobs
+        self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="job")
         self._active: dict[str, Future[Any]] = {}  # scheduling id -> its running job
         self._lock = threading.Lock()
         self._tick_lock = threading.Lock()
@@ -53,10 +56,12 @@ class Scheduler:
         """Mark jobs whose process died as failed, and queue their retry. Returns the job ids."""
         recovered = []
         for job in self.store.running_jobs():
-            if owner_alive(job["owner"]):
+            gone = job.get("leaseExpired") or (not self.store.shared and not owner_alive(job["owner"]))
+            if not gone:
                 continue
             now = self.clock()
-            self.store.mark_failed(job["id"], "the scheduler stopped while this job was running", iso(now))
+            if not self.store.mark_failed(job["id"], "the scheduler stopped while this job was running", iso(now)):
+                continue  # another scheduler got there first, and queued the retry
             recovered.append(job["id"])
             self.log(f"job {job['id']} of '{job['dataflowName']}' was interrupted; marked failed")
             scheduling = self.store.get_scheduling(job["schedulingId"], None) if job.get("schedulingId") else None
@@ -66,21 +71,31 @@ class Scheduler:
 
     # the loop ---------------------------------------------------------------------------------------------------
     def tick(self) -> list[Future[Any]]:
-        """Start every job that is due now (in every site); returns the futures of the jobs started.
+        """Start every job that is due now, in every site, as many as there are free workers; returns their futures.
 
         Safe to call from several threads (the loop, and a server starting a one-time scheduling at once): one
-        tick at a time, so a due slot is never launched twice."""
+        tick at a time in this process, and one claim per due slot across every scheduler sharing the store."""
         with self._tick_lock:
+            self.recover()
             now = self.clock()
+            with self._lock:
+                free = self.max_workers - len(self._active)
+                busy = set(self._active)
+            if free <= 0:
+                return []
+            running = {job["dataflowId"] for job in self.store.running_jobs()}
+
+            def claim(scheduling: dict[str, Any]) -> tuple[str | None, str | None, int] | None:
+                if not scheduling.get("enabled", True) or scheduling["id"] in busy:
+                    return None
+                kind = _due(scheduling, now)
+                if kind is None or scheduling["dataflowId"] in running:
+                    return None  # not due; or the flow is busy, and the slot stays due until it is free
+                return self._advanced(scheduling, now, kind == "retry")
+
             started = []
-            for scheduling in self.store.list_schedulings(site=None):
-                if not scheduling.get("enabled", True):
-                    continue
-                with self._lock:
-                    busy = scheduling["id"] in self._active
-                if busy:
-                    continue
-                future = self._start_if_due(scheduling, now)
+            for scheduling in self.store.claim_schedulings(claim, limit=free):
+                future = self._launch(scheduling, now, retry=_due(scheduling, now) == "retry")
                 if future is not None:
                     started.append(future)
             return started
@@ -102,16 +117,8 @@ class Scheduler:
         self._pool.shutdown(wait=True)
 
     # decisions --------------------------------------------------------------------------------------------------
-    def _start_if_due(self, scheduling: dict[str, Any], now: datetime) -> Future[Any] | None:
-        retry_at = scheduling.get("retryAt")
-        if retry_at and parse_time(retry_at) <= now:
-            return self._launch(scheduling, scheduling["retryAttempt"], now, retry=True)
-        next_start = scheduling.get("nextJobStartTime")
-        if next_start and parse_time(next_start) <= now:
-            return self._launch(scheduling, 1, now, retry=False)
-        return None
-
-    def _launch(self, scheduling: dict[str, Any], attempt: int, now: datetime, retry: bool) -> Future[Any] | None:
+    def _launch(self, scheduling: dict[str, Any], now: datetime, retry: bool) -> Future[Any] | None:
+        """Start the job of a claimed slot (already moved on in the store)."""
         try:
             target = resolve(
                 self.store,
@@ -122,15 +129,11 @@ class Scheduler:
             )
         except (LookupError, FlowInvalid) as problem:
             self.log(f"scheduling '{scheduling['name']}': cannot run: {problem}")
-            self._advance(scheduling, now, retry)
             return None
-        if self._flow_running(target.dataflow_id):
-            return None  # stays due: runs once the current run ends
-        self._advance(scheduling, now, retry)
         request = JobRequest(
             target=target,
             scheduling=scheduling,
-            attempt_number=attempt,
+            attempt_number=scheduling["retryAttempt"] if retry else 1,
             limit=scheduling.get("limit"),
             log_level=scheduling.get("logLevel") or "info",
             full_extract=bool(scheduling.get("fullExtract")),
@@ -140,22 +143,16 @@ class Scheduler:
             self._active[scheduling["id"]] = future
         return future
 
-    def _flow_running(self, dataflow_id: str) -> bool:
-        return any(job["dataflowId"] == dataflow_id for job in self.store.running_jobs())
-
-    def _advance(self, scheduling: dict[str, Any], now: datetime, retry: bool) -> None:
-        """Move the schedule past the slot being served (or clear the retry being served)."""
+    @staticmethod
+    def _advanced(scheduling: dict[str, Any], now: datetime, retry: bool) -> tuple[str | None, str | None, int]:
+        """The scheduling's times once the slot being served is claimed (or the retry being served is cleared)."""
         next_start = scheduling.get("nextJobStartTime")
         if retry:
-            self.store.set_scheduling_times(scheduling["id"], next_start, None, 0)
-            return
+            return next_start, None, 0
         following = next_slot(
             parse_time(next_start), now, scheduling["frequencyType"], scheduling.get("frequencyInterval") or 1
         )
-        following_text = iso(following) if following else None
-        self.store.set_scheduling_times(
-            scheduling["id"], following_text, scheduling.get("retryAt"), scheduling["retryAttempt"]
-        )
+        return (iso(following) if following else None), scheduling.get("retryAt"), scheduling["retryAttempt"]
 
     def _run(self, request: JobRequest) -> dict[str, Any] | None:
         scheduling = request.scheduling or {}
@@ -179,6 +176,16 @@ class Scheduler:
             self.log(f"scheduling '{scheduling['name']}': attempt {attempt} failed; giving up until the next slot")
             return
         retry_at = now + self.backoff * (2 ** (attempt - 1))
-        next_start = scheduling.get("nextJobStartTime")
-        self.store.set_scheduling_times(scheduling["id"], next_start, iso(retry_at), attempt + 1)
+        self.store.set_retry(scheduling["id"], iso(retry_at), attempt + 1)
         self.log(f"scheduling '{scheduling['name']}': attempt {attempt + 1} at {iso(retry_at)}")
+
+
+def _due(scheduling: dict[str, Any], now: datetime) -> str | None:
+    """``retry`` when a retry is due, ``slot`` when the regular slot is, else None (a due retry goes first)."""
+    retry_at = scheduling.get("retryAt")
+    if retry_at and parse_time(retry_at) <= now:
+        return "retry"
+    next_start = scheduling.get("nextJobStartTime")
+    if next_start and parse_time(next_start) <= now:
+        return "slot"
+    return None

@@ -64,8 +64,8 @@ def test_run_summary_table(in_sample_tree: Path, capsys: pytest.CaptureFixture) 
     assert "succeeded" in output and "rename" in output and "998" in output
 
 
-def test_run_invalid_flow_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    flow = tmp_path / "bad.json"
+def test_run_invalid_flow_exits_2(in_sample_tree: Path, capsys: pytest.CaptureFixture) -> None:
+    flow = in_sample_tree / "bad.json"
     flow.write_text('{"name": "x", "steps": [{"id": "a", "type": "nope"}]}')
     assert main(["run", str(flow)]) == 2
     assert f"{flow}:1:" in capsys.readouterr().err

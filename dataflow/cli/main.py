@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-extract", action="store_true", help="ignore the delta watermark and read everything")
     run.add_argument("--batch-size", type=int, default=1000, metavar="N", help="records per batch (default 1000)")
     run.add_argument("--json", action="store_true", help="print the job status object as JSON on stdout")
+    from dataflow.cli.context import add_executor_options
+
+    add_executor_options(run, "--scheduler")
     run.add_argument(
         "--site",
         metavar="FILE",

@@ -15,8 +15,8 @@ from rich.live import Live
 from rich.table import Table
 
 from dataflow import jsonio
-from dataflow.cli.commands import load_variables, print_diagnostics, site_environ
-from dataflow.cli.context import job_service
+from dataflow.cli.commands import UsageError, load_variables, print_diagnostics, site_environ
+from dataflow.cli.context import executor, job_service
 from dataflow.errors import FlowInvalid
 from dataflow.runtime.home import dataflow_home
 from dataflow.runtime.jobs import JobRequest, resolve
@@ -52,7 +52,21 @@ def run_in_sandbox(args: argparse.Namespace, demo: Any) -> int:
 
 
 def _run(args: argparse.Namespace, environ: dict[str, str], defaults: dict[str, Any], demo: Any) -> int:
-    service = job_service(environ, home=dataflow_home() / "sandbox" if demo else None)
+    try:
+        partitions = executor(args)
+    except ValueError as problem:
+        raise UsageError(str(problem)) from problem
+    try:
+        return _run_with(args, environ, defaults, demo, partitions)
+    finally:
+        if partitions is not None:
+            partitions.close()
+
+
+def _run_with(
+    args: argparse.Namespace, environ: dict[str, str], defaults: dict[str, Any], demo: Any, partitions: Any
+) -> int:
+    service = job_service(environ, home=dataflow_home() / "sandbox" if demo else None, executor=partitions)
     try:
         target = resolve(service.store, args.flow, {**defaults, **load_variables(args)}, draft=args.draft)
     except FlowInvalid as invalid:
@@ -69,6 +83,8 @@ def _run(args: argparse.Namespace, environ: dict[str, str], defaults: dict[str, 
         batch_size=max(1, args.batch_size),
     )
     console = Console(stderr=True)
+    if partitions is not None:
+        console.print(f"partitions run on the {partitions.describe()}", highlight=False)
     live = Live(console=console, refresh_per_second=4, transient=True) if console.is_terminal else None
     if live is not None:
         request.on_progress = lambda counters: live.update(_table(counters, "running"))

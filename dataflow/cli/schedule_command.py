@@ -9,7 +9,7 @@ from types import FrameType
 
 from dataflow import jsonio
 from dataflow.cli.commands import UsageError
-from dataflow.cli.context import job_service, store
+from dataflow.cli.context import add_executor_options, executor, job_service, store
 from dataflow.clock import iso, utc_now
 from dataflow.scheduler import Scheduler
 from dataflow.scheduling import FREQUENCY_TYPES, parse_time, validate_scheduling
@@ -37,6 +37,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
     scheduler = commands.add_parser("scheduler", help="run due jobs in the foreground until stopped")
     scheduler.add_argument("--poll-seconds", type=float, default=1.0)
+    add_executor_options(scheduler, "--dask-scheduler")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -106,8 +107,17 @@ def scheduler(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    runner = Scheduler(job_service(), log=lambda line: print(f"{iso(utc_now())} {line}", flush=True))
-    print(f"{iso(utc_now())} scheduler started", flush=True)
-    runner.run_forever(stop, poll_seconds=args.poll_seconds)
+    try:
+        partitions = executor(args)
+    except ValueError as problem:
+        raise UsageError(str(problem)) from problem
+    runner = Scheduler(job_service(executor=partitions), log=lambda line: print(f"{iso(utc_now())} {line}", flush=True))
+    where = f"; partitions run on the {partitions.describe()}" if partitions is not None else ""
+    print(f"{iso(utc_now())} scheduler started{where}", flush=True)
+    try:
+        runner.run_forever(stop, poll_seconds=args.poll_seconds)
+    finally:
+        if partitions is not None:
+            partitions.close()
     print(f"{iso(utc_now())} scheduler stopped", flush=True)
     return 0

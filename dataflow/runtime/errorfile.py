@@ -41,6 +41,19 @@ class ErrorFile:
         self._handle.write(self._redactor.redact(jsonio.dumps(entry)) + "\n")
         self.count += 1
 
+    def append_from(self, other: Path) -> int:
+        """Append the entries of another error file (a partition's, redacted there); returns how many."""
+        added = 0
+        with other.open(encoding="utf-8") as source:
+            for line in source:
+                if self._handle is None:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    self._handle = self.path.open("a", encoding="utf-8")
+                self._handle.write(line)
+                added += 1
+        self.count += added
+        return added
+
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()

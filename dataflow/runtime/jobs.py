@@ -3,6 +3,11 @@
 Every run — by hand or from a schedule — goes through here, so the guarantees hold for both: runs of one flow
 never overlap; the watermark moves only when a job succeeds, to that job's start time; the job's status,
 counters, trace and error file location are stored; a kill request from another process stops the job.
+
+The flow's lock is a lease: the job's watcher renews it every third of ``lease_seconds`` while the job runs. If
+the process dies, the lease runs out and the next process to start the flow takes over (on a SQLite store a
+process on the same host that is gone is noticed at once by its pid). A job that finds its lease taken over
+stops, and its outcome is not recorded: the process that took over owns the flow now.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataflow import jsonio, notify
 from dataflow.clock import Clock, iso, utc_now
 from dataflow.errors import FlowInvalid
 from dataflow.registry import Registry
+from dataflow.runtime.partitioned import make_runner
 from dataflow.runtime.runner import Runner, RunOptions, dataflow_id
 from dataflow.runtime.state import StoreState
 from dataflow.scheduling import first_run_delta_start
@@ -29,6 +35,7 @@ from dataflow.validation import ValidatedFlow, validate_path, validate_text
 
 KILL_POLL_SECONDS = 0.5
 PROGRESS_STORE_SECONDS = 1.0  # how often a running job's live counters are written to the store
+LEASE_LOST = "this process lost the job's lease (another process took the flow over); the outcome was not recorded"
 
 
 @dataclass
@@ -110,8 +117,10 @@ class JobService:
         environ: Mapping[str, str] = os.environ,
         owner: str | None = None,
         registry: Registry | None = None,
+        executor: Any = None,
     ) -> None:
         self.registry = registry
+        self.executor = executor  # runs partitions elsewhere (Dask); None runs every job in this process
         self.store = store
         self.settings = settings
         self.work_root = work_root
@@ -134,8 +143,9 @@ class JobService:
             on_progress=request.on_progress,
             cancel_event=request.cancel_event,
             state=StoreState(self.store),
+            executor=self.executor,
         )
-        runner = Runner(target.validated, options)
+        runner = make_runner(target.validated, options)
         options.job_id = runner_job_id = os.urandom(16).hex()
         options.on_progress = _StoredProgress(self.store, runner_job_id, self.clock, request.on_progress)
         self._claim(target, request, runner_job_id)
@@ -148,7 +158,7 @@ class JobService:
             options.first_run_window = now - start
         stop_watching = threading.Event()
         watcher = threading.Thread(
-            target=self._watch_kill, args=(runner_job_id, request.cancel_event, stop_watching), daemon=True
+            target=self._watch, args=(runner_job_id, request.cancel_event, stop_watching), daemon=True
         )
         watcher.start()
         try:
@@ -161,11 +171,12 @@ class JobService:
         # IdentitySync's job status names the scheduling's frequency; a run by hand is a one-time run
         status["frequencyType"] = (request.scheduling or {}).get("frequencyType") or "once"
         status["frequencyInterval"] = (request.scheduling or {}).get("frequencyInterval")
-        self.store.finish_job(status)
-        if status["status"] == "succeeded" and request.limit is None:
-            # a run capped by a limit (a console test run) read only part of the window: the watermark stays,
-            # so the next real run still reads what the capped run left behind
-            self.store.set_watermark(target.dataflow_id, status["startTime"], status["id"])
+        # Records the outcome and, on success, the watermark, in one transaction, while the job holds its lease. A
+        # run capped by a limit (a console test run) read only part of the window: the watermark stays, so the
+        # next real run still reads what the capped run left behind.
+        if not self.store.complete_job(status, self.owner, watermark=request.limit is None):
+            status.update(status="failed", errorMessage=LEASE_LOST)
+            return status
         self._notify(request.scheduling, status, runner)
         return status
 
@@ -184,20 +195,33 @@ class JobService:
             "owner": self.owner,
             "workDir": str(self.work_root / job_id),
         }
+        lease = self.settings.lease_seconds
         try:
-            self.store.start_job(job)
+            self.store.start_job(job, lease)
         except AlreadyRunning as busy:
             running = self.store.get_job(busy.job_id)
-            if running is None or owner_alive(running["owner"]):
+            if running is None or self.store.shared or owner_alive(running["owner"]):
                 raise
             self.store.mark_failed(busy.job_id, "the process running this job is gone", iso(self.clock()))
-            self.store.start_job(job)
+            self.store.start_job(job, lease)
 
-    def _watch_kill(self, job_id: str, cancel: threading.Event, stop: threading.Event) -> None:
-        while not stop.wait(KILL_POLL_SECONDS):
-            if self.store.kill_requested(job_id):
-                cancel.set()
-                return
+    def _watch(self, job_id: str, cancel: threading.Event, stop: threading.Event) -> None:
+        """Turn a kill request into the job's cancel event, and renew the job's lease while it runs."""
+        lease = self.settings.lease_seconds
+        renew_every = lease / 3
+        last_renewal = time.monotonic()
+        while not stop.wait(min(KILL_POLL_SECONDS, renew_every)):
+            try:
+                if self.store.kill_requested(job_id):
+                    cancel.set()
+                    return
+                if time.monotonic() - last_renewal >= renew_every:
+                    if not self.store.renew_lease(job_id, self.owner, lease):
+                        cancel.set()  # taken over: stop; complete_job will refuse to record this run
+                        return
+                    last_renewal = time.monotonic()
+            except Exception:  # the store is unreachable for a moment: try again; the lease has slack for it
+                continue
 
     def _notify(self, scheduling: dict[str, Any] | None, status: dict[str, Any], runner: Runner) -> None:
         to = notify.recipients(scheduling, status["status"])

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from dataflow import jsonio, placeholders, schemas
 from dataflow.clock import Clock, iso, utc_now
@@ -60,6 +60,20 @@ class RunOptions:
     on_progress: Callable[[dict[str, dict[str, int]]], None] | None = None
     on_trace: Callable[[str], None] | None = None
     state: ConnectorState | None = None  # connector state kept between jobs; in memory for this runner if None
+    # Partitioned runs: the executor that runs partitions (the driver's; see runtime/partitioned.py), and, for
+    # a partition, the job's start (placeholders and delta windows match the driver's) and its own work dir.
+    executor: Any = None
+    started_at: datetime | None = None
+    work_dir: Path | None = None
+
+
+class PartitionFailed(DataflowError):
+    """A partition of the job failed: the job fails with the partition's own message and details."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
 
 
 class StepFailure(DataflowError):
@@ -80,6 +94,8 @@ def dataflow_id(validated: ValidatedFlow) -> str:
 
 
 class Runner:
+    kind: ClassVar[str] = "job"
+
     def __init__(self, validated: ValidatedFlow, options: RunOptions | None = None) -> None:
         if not validated.ok or validated.graph is None or validated.flow is None:
             raise FlowInvalid(validated.diagnostics)
@@ -98,14 +114,14 @@ class Runner:
     # public -------------------------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         options = self.options
-        start = options.clock()
+        start = options.started_at or options.clock()
         job = self._job_context(start)
         self.job = job
         self.error_file = ErrorFile(job.work_dir / "errors.jsonl", job.redactor)
         status = "running"
         failure: str | None = None
         detail: str | None = None
-        job.trace.info(f"job {job.job_id} started: dataflow '{self.flow.name}' (attempt {options.attempt_number})")
+        job.trace.info(f"{self.describe()} started: dataflow '{self.flow.name}' (attempt {options.attempt_number})")
         try:
             self._build(job)
             self._execute()
@@ -113,6 +129,8 @@ class Runner:
         except (JobKilled, KeyboardInterrupt):
             status = "killed"
             failure = "the job was killed"
+        except PartitionFailed as problem:
+            status, failure, detail = "failed", problem.message, problem.detail
         except StepFailure as problem:
             status, failure = "failed", str(problem)
             detail = "".join(traceback.format_exception(problem.cause))
@@ -124,9 +142,13 @@ class Runner:
             self.error_file.close()
         if failure:
             job.trace.error(failure)
-        job.trace.info(f"job {status}")
+        job.trace.info(f"{self.kind} {status}")
         end = options.clock()
         return self._status(job, start, end, status, failure, detail)
+
+    def describe(self) -> str:
+        """How the trace names this run ("job ID"; a partition says which part of which job it is)."""
+        return f"{self.kind} {self.job.job_id}"
 
     # setup --------------------------------------------------------------------------------------------
     def _job_context(self, start: datetime) -> JobContext:
@@ -137,7 +159,7 @@ class Runner:
         )
         trace = Trace(options.log_level, redactor, clock=options.clock, listener=options.on_trace)
         api_key = options.api_key or options.environ.get("GIGYA_API_KEY") or self.flow.data.get("apiKey")
-        work_dir = (options.work_root or jobs_dir()) / job_id
+        work_dir = options.work_dir or (options.work_root or jobs_dir()) / job_id
         work_dir.mkdir(parents=True, exist_ok=True)
         return JobContext(
             job_id=job_id,
@@ -159,8 +181,18 @@ class Runner:
             state=options.state if options.state is not None else MemoryState(),
         )
 
+    def _steps_to_build(self) -> set[str]:
+        """The steps this run builds: all of them (a partition builds only its part of the graph)."""
+        return {step.id for step in self.flow.steps}
+
+    def _steps_to_open(self) -> list[str]:
+        return [step_id for step_id in self.graph.topological_order() if step_id in self.components]
+
     def _build(self, job: JobContext) -> None:
+        wanted = self._steps_to_build()
         for step in self.flow.steps:
+            if step.id not in wanted:
+                continue
             info = self.validated.components[step.id]
             params = schemas.with_defaults(info.schema, step.params)
             secret = schemas.secret_params(info.schema)
@@ -173,10 +205,15 @@ class Runner:
             except Exception as problem:
                 raise StepFailure(step.id, step.type, problem) from problem
             self.components[step.id] = component
-            self._next[step.id] = self.graph.successors(step.id, "next")
-            self._error[step.id] = self.graph.successors(step.id, "error")
-        for step_id in self.graph.topological_order():
+        for step_id in self.components:
+            self._next[step_id] = [s for s in self.graph.successors(step_id, "next") if s in self.components]
+            self._error[step_id] = [s for s in self.graph.successors(step_id, "error") if s in self.components]
+        self._configure()
+        for step_id in self._steps_to_open():
             self._guard(step_id, self.components[step_id].open)
+
+    def _configure(self) -> None:
+        """Between building and opening the components (a partition tells its reader which part to read)."""
 
     def _close_all(self) -> None:
         for step_id, component in self.components.items():
@@ -187,30 +224,32 @@ class Runner:
 
     # streaming ------------------------------------------------------------------------------------------
     def _execute(self) -> None:
-        order = self.graph.topological_order()
+        order = [step_id for step_id in self.graph.topological_order() if step_id in self.components]
         for step_id in order:
-            component = self.components[step_id]
-            if component.consumes is not None:
-                continue
-            source = component.source()
-            while True:
-                batch = self._guard(step_id, lambda source=source: next(source, None))
-                if batch is None:
-                    break
-                self._emit(step_id, batch)
+            if self.components[step_id].consumes is None:
+                self._read(step_id)
         for step_id in order:
-            component = self.components[step_id]
-            if component.consumes is None:
-                continue
-            outputs = component.finish()
-            while True:
-                output = self._guard(step_id, lambda outputs=outputs: next(outputs, None))
-                if output is None:
-                    break
-                self._route_rejected(step_id)
-                self._emit(step_id, output)
-            self._route_rejected(step_id)
+            if self.components[step_id].consumes is not None:
+                self._finish(step_id)
         self._report_progress()
+
+    def _read(self, step_id: str) -> None:
+        source = self.components[step_id].source()
+        while True:
+            batch = self._guard(step_id, lambda: next(source, None))
+            if batch is None:
+                break
+            self._emit(step_id, batch)
+
+    def _finish(self, step_id: str) -> None:
+        outputs = self.components[step_id].finish()
+        while True:
+            output = self._guard(step_id, lambda: next(outputs, None))
+            if output is None:
+                break
+            self._route_rejected(step_id)
+            self._emit(step_id, output)
+        self._route_rejected(step_id)
 
     def _deliver(self, step_id: str, batch: list) -> None:
         self.job.check_cancelled()

@@ -45,12 +45,20 @@ class Trace:
             return
         where = f" [{step}]" if step is not None else ""
         line = self.redactor.redact(f"{iso(self._clock())} {level.upper()}{where} {message}")
+        _log.log(LEVELS[level], line)
+        self._keep(line)
+
+    def extend(self, lines: list[str]) -> None:
+        """Add lines another trace wrote already (a partition's, redacted and logged there), as they were."""
+        for line in lines:
+            self._keep(line)
+
+    def _keep(self, line: str) -> None:
         with self._lock:
             if len(self.lines) < MAX_TRACE_LINES:
                 self.lines.append(line)
             else:
                 self.dropped += 1
-        _log.log(LEVELS[level], line)
         if self._listener is not None:
             self._listener(line)
 

@@ -1,8 +1,9 @@
 """The state store: named dataflows (published and draft, versioned), schedulings, jobs, watermarks, sites and
 the connector state (facts a connector remembers about its destination between jobs).
 
-One small interface (``Store``) with an embedded SQLite default under ``DATAFLOW_HOME``; a server database can
-replace it by implementing the same methods.
+One small interface (``Store``), one SQL implementation of it (``sql.py``) and two dialects: an embedded SQLite
+file under ``DATAFLOW_HOME`` by default, or a PostgreSQL server that schedulers and servers on several hosts share
+(``DATAFLOW_STORE=postgresql://...`` or ``store:`` in config.yaml).
 
 Every flow, scheduling and job belongs to a **site** (an IdentitySync apiKey): ``dataflow serve`` shows each site
 only its own. The command line works on the site ``local`` (``LOCAL_SITE``); methods that take ``site=None``
@@ -11,12 +12,14 @@ look across every site (the scheduler serves all of them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 LOCAL_SITE = "local"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 # Search fields each backend can filter (equality) and order on in SQL, per idx.search table: field -> column.
 # Anything else in a query is evaluated by the server over the rows returned.
@@ -95,6 +98,9 @@ class Site:
 
 
 class Store(Protocol):
+    shared: bool  # processes on other hosts may share it: a job's owner is judged by its lease, not its pid
+    location: str  # where it is (a file path or a URL), for processes that open it again (Dask workers)
+
     # dataflows
     def save_flow(self, document: dict[str, Any], status: str = "published", site: str = LOCAL_SITE) -> StoredFlow:
         """Save by name: a new version of the site's flow of that name and status, or a new flow (the CLI's add)."""
@@ -140,9 +146,31 @@ class Store(Protocol):
     def set_scheduling_times(
         self, scheduling_id: str, next_job_start_time: str | None, retry_at: str | None, retry_attempt: int
     ) -> None: ...
+    def set_retry(self, scheduling_id: str, retry_at: str | None, retry_attempt: int) -> None:
+        """Queue (or clear) a retry without touching the regular slot, which another scheduler may be moving."""
+        ...
+
+    def claim_schedulings(
+        self,
+        claim: Callable[[dict[str, Any]], tuple[str | None, str | None, int] | None],
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every site's schedulings ``claim`` takes (it returns their new nextJobStartTime, retryAt, retryAttempt),
+        at most ``limit``, each taken by exactly one of the schedulers sharing the store; as they were before."""
+        ...
 
     # jobs (``job['apiKey']`` names the site on start_job; documents carry it back)
-    def start_job(self, job: dict[str, Any]) -> None: ...
+    def start_job(self, job: dict[str, Any], lease_seconds: float = ...) -> None:
+        """A running job holding the flow's lock for a lease; a running job whose lease ran out is marked failed
+        first. Raises AlreadyRunning while another job of the flow holds its lease."""
+        ...
+
+    def renew_lease(self, job_id: str, owner: str, lease_seconds: float = ...) -> bool: ...
+    def complete_job(self, status: dict[str, Any], owner: str, watermark: bool = True) -> bool:
+        """Records the outcome (and on success, with ``watermark``, the watermark) in one transaction, only while
+        ``owner`` still holds the job; False when it does not (its lease was taken over)."""
+        ...
+
     def finish_job(self, status: dict[str, Any]) -> None: ...
     def set_job_progress(self, job_id: str, counters: dict[str, dict[str, int]], update_time: str) -> None:
         """The live per-step counters of a running job (shown while it runs, replaced by the final status)."""
@@ -155,7 +183,10 @@ class Store(Protocol):
     def running_jobs(self) -> list[dict[str, Any]]: ...
     def request_kill(self, job_id: str) -> bool: ...
     def kill_requested(self, job_id: str) -> bool: ...
-    def mark_failed(self, job_id: str, reason: str, end_time: str) -> None: ...
+    def mark_failed(self, job_id: str, reason: str, end_time: str) -> bool:
+        """Marks a running job failed; False when it was not running (another process did it first)."""
+        ...
+
     def old_jobs(self, before: str) -> list[dict[str, Any]]: ...
     def forget_work_dir(self, job_id: str) -> None: ...
 
@@ -205,7 +236,20 @@ class Store(Protocol):
     def put_state(self, scope: str, items: dict[str, Any]) -> None: ...
 
 
-def open_store(home: Path) -> Store:
+def open_store(home: Path, url: str | None = None) -> Store:
+    """The store at ``url`` (a PostgreSQL URL), else the SQLite file ``home/state.db``."""
+    return open_location(url or str(home / "state.db"))
+
+
+def open_location(location: str) -> Store:
+    """The store a ``Store.location`` names: a PostgreSQL URL, or the path of an SQLite file."""
+    if location.startswith(POSTGRES_SCHEMES):
+        from dataflow.store.postgresql import PostgresStore
+
+        return PostgresStore(location)
+    if "://" in location:
+        scheme = location.split("://", 1)[0]
+        raise StoreError(f"unsupported store '{scheme}://': use a postgresql:// URL, or none for SQLite")
     from dataflow.store.sqlite import SQLiteStore
 
-    return SQLiteStore(home / "state.db")
+    return SQLiteStore(Path(location))

@@ -1,10 +1,11 @@
-"""Versioned schema migrations of the embedded state store.
+"""Versioned schema migrations of the state store, written once for SQLite and PostgreSQL.
 
-Each entry upgrades the database by one version; ``PRAGMA user_version`` records where a database stands, so
-an older database is brought forward on open and a newer one (from a later release) is refused.
+Each entry upgrades the database by one version; the dialect records where a database stands (SQLite's
+``PRAGMA user_version``, a ``dataflow_schema`` table on PostgreSQL), so an older database is brought forward on
+open and a newer one (from a later release) is refused.
 
-The SQL is kept portable (standard types, CREATE/INSERT ... SELECT/DROP/ALTER ... RENAME, no SQLite-only
-functions), so that another backend can run the same steps.
+The SQL is kept portable (TEXT, INTEGER, DOUBLE PRECISION, partial indexes, CREATE/INSERT ... SELECT/DROP/ALTER ...
+RENAME/ADD COLUMN, no database-only functions): ``tests/ops/test_store*.py`` run every migration on both.
 """
 
 from __future__ import annotations
@@ -123,5 +124,9 @@ MIGRATIONS: tuple[str, ...] = (
         updated TEXT NOT NULL,
         PRIMARY KEY (scope, key)
     );
+    """,
+    # 4: a running job's lease, in epoch seconds on the database's clock (renewed while the job runs)
+    """
+    ALTER TABLE jobs ADD COLUMN lease_expires DOUBLE PRECISION;
     """,
 )

@@ -89,6 +89,12 @@ class CompressZip(FileStep):
 
     type: ClassVar[str] = "file.compress.zip"
 
+    @classmethod
+    def partition_problem(cls, params: dict[str, Any]) -> str | None:
+        if params.get("fileName"):
+            return "with fileName it puts every file into one archive"
+        return None
+
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
         self._level = int(params.get("compressionLevel", 6))

@@ -9,6 +9,7 @@ objects and arrays → JSON text.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
 from typing import IO, Any, ClassVar
@@ -18,7 +19,7 @@ from dataflow.component import Record
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
 from steps.file.dsv_dialect import writer_options
-from steps.file.parts import PartedFormatter
+from steps.file.parts import PartedFormatter, copy_range
 
 _ROLLOVER_CHUNK = 200  # records written between size checks when maxFileSize is set
 # csv writes these as they should appear (None as an empty cell); anything else goes through _cell.
@@ -110,18 +111,67 @@ class FormatDsv(PartedFormatter):
 
     def _widen(self, path: Path) -> None:
         """Rewrite a part whose columns grew after its header was written: new header, rows padded."""
-        width = len(self._columns)
-        reader_options = {k: v for k, v in self._options.items() if k not in ("lineterminator", "quoting")}
         temporary = path.with_name(path.name + ".widen")
-        with (
-            open(path, encoding="utf-8", newline="") as source,
-            open(temporary, "w", encoding="utf-8", newline="") as target,
-        ):
+        with open(temporary, "w", encoding="utf-8", newline="") as target:
+            self._rewrite(path, self._columns, self._columns, target, header=True)
+        os.replace(temporary, path)
+
+    def _rewrite(self, path: Path | str, columns: list[str], wanted: list[str], target: IO[str], header: bool) -> None:
+        """Copy the rows of ``path`` (written under ``columns``) into ``target`` under ``wanted``; "" where absent."""
+        reader_options = {k: v for k, v in self._options.items() if k not in ("lineterminator", "quoting")}
+        where = {column: index for index, column in enumerate(columns)}
+        picks = [where.get(column) for column in wanted]
+        writer = csv.writer(target, **self._options)
+        with open(path, encoding="utf-8", newline="") as source:
             rows = csv.reader(source, **reader_options)
-            writer = csv.writer(target, **self._options)
             if self._write_header:
                 next(rows, None)
-                writer.writerow(self._columns)
+                if header:
+                    writer.writerow(wanted)
             for row in rows:
-                writer.writerow(row + [""] * (width - len(row)))
-        os.replace(temporary, path)
+                writer.writerow(["" if i is None or i >= len(row) else row[i] for i in picks])
+
+    # partitions ---------------------------------------------------------------------------------------------
+    def part_details(self) -> dict[str, Any]:
+        return {"columns": list(self._columns)}
+
+    def concatenate(self, parts: list[dict[str, Any]], target: Path) -> None:
+        """One header of every part's columns in order of first appearance; rows copied, or remapped to it."""
+        columns = _union(part["columns"] for part in parts)
+        with open(target, "wb") as out:
+            if self._write_header:
+                out.write(self._header_bytes(columns))
+            for part in parts:
+                self._append_part(part, columns, out)
+
+    def adopt(self, part: dict[str, Any], earlier: list[dict[str, Any]], target: Path) -> None:
+        """A part as one run's would be: headed by every column seen so far, when that is more than its own."""
+        columns = _union(p["columns"] for p in [*earlier, part])
+        if columns == part["columns"]:
+            super().adopt(part, earlier, target)
+            return
+        with open(target, "wb") as out:
+            if self._write_header:
+                out.write(self._header_bytes(columns))
+            self._append_part(part, columns, out)
+        os.unlink(part["path"])
+
+    def _append_part(self, part: dict[str, Any], columns: list[str], out: IO[bytes]) -> None:
+        if part["columns"] == columns:
+            skip = len(self._header_bytes(columns)) if self._write_header else 0
+            copy_range(part["path"], out, skip, part["size"] - skip)
+            return
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        self._rewrite(part["path"], part["columns"], columns, text, header=False)
+        text.detach()
+
+    def _header_bytes(self, columns: list[str]) -> bytes:
+        buffer = io.StringIO(newline="")
+        if columns:
+            csv.writer(buffer, **self._options).writerow(columns)
+        return buffer.getvalue().encode("utf-8")
+
+
+def _union(column_lists: Any) -> list[str]:
+    """Columns in order of first appearance across the lists, as one run would have met them."""
+    return list(dict.fromkeys(column for columns in column_lists for column in columns))

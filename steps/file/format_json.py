@@ -21,7 +21,7 @@ from dataflow.component import Record
 from dataflow.errors import RecordError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.file.parts import PartedFormatter
+from steps.file.parts import PartedFormatter, copy_range
 
 _BUFFER = 1024 * 1024  # write buffer: fewer system calls for many small records
 
@@ -90,6 +90,18 @@ class _JsonFormatter(PartedFormatter):
     def end_part(self) -> None:
         assert self._handle is not None
         self._handle.write(self.closing(self._records_in_part == 0))
+
+    def concatenate(self, parts: list[dict[str, Any]], target: Path) -> None:
+        """One opening, the parts' records with the separator one run puts between records, one closing."""
+        head = self.opening() + self.separator(True)
+        tail = self.closing(False)
+        with open(target, "wb", buffering=_BUFFER) as out:
+            out.write(head)
+            for number, part in enumerate(parts):
+                if number:
+                    out.write(self.separator(False))
+                copy_range(part["path"], out, len(head), part["size"] - len(head) - len(tail))
+            out.write(tail)
 
 
 class FormatJson(_JsonFormatter):

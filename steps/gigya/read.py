@@ -21,9 +21,43 @@ from steps.gigya.errors import GigyaApiError
 from steps.gigya.pool import prefetch
 from steps.gigya.records import prune_empty
 
+HEX_DIGITS = "0123456789abcdef"
+
 
 def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def uid_ranges(count: int) -> list[str]:
+    """``count`` anchored regexes that split every possible UID into ranges by its first character.
+
+    Gigya's UIDs are 32 random hex digits, so ranges of the first digit hold about as many accounts each,
+    whatever the delta window, and need no query to find (a window of ``lastUpdatedTimestamp`` would need the
+    data's spread first, and recent changes crowd its last windows). Any UID that does not start with a hex
+    digit (imported accounts may carry their own) falls into the last range, so together they cover all.
+    """
+    bounds = [len(HEX_DIGITS) * index // count for index in range(count + 1)]
+    ranges = []
+    for index in range(count):
+        digits = HEX_DIGITS[bounds[index] : bounds[index + 1]]
+        pattern = _character_class(digits)
+        if index == count - 1:
+            pattern = f"({pattern}|[^0-9a-fA-F])"
+        ranges.append(f"{pattern}.*")
+    return ranges
+
+
+def _character_class(digits: str) -> str:
+    """``[0-3]``, ``[89a-bA-B]``: the digits, letters in both cases."""
+    numbers = [d for d in digits if d.isdigit()]
+    letters = [d for d in digits if not d.isdigit()]
+    spans = []
+    if numbers:
+        spans.append(numbers[0] if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}")
+    if letters:
+        low = letters[0] if len(letters) == 1 else f"{letters[0]}-{letters[-1]}"
+        spans.append(low + low.upper())
+    return "[" + "".join(spans) + "]"
 
 
 class _SearchReader(GigyaStep, Reader):
@@ -75,8 +109,8 @@ class _SearchReader(GigyaStep, Reader):
         window = f"delta since {iso(since)}" if since and self.params.get("deltaField") else "full extract"
         self.context.info(f"{self.method} ({window}): {text}")
         pages: Iterator[dict[str, Any]] = client.search(self.method, text)
-        if self.concurrency > 1:
-            pages = prefetch(pages, self.concurrency - 1)
+        if self.concurrency > 1:  # a partition is one of maxConcurrency reads already: one page ahead is enough
+            pages = prefetch(pages, 1 if self.partition is not None else self.concurrency - 1)
         exclude_empty = bool(self.params.get("excludeEmptyFields"))
         count = number = 0
         try:
@@ -100,11 +134,18 @@ class ReadAccounts(_SearchReader):
     ``consent`` (IdentitySync's param for consent-management customers) names consent statements, e.g.
     ``terms.tos`` or ``marketing.email``: only accounts that granted every one of them are read, so a flow never
     exports a person who did not agree to what the export is for.
+
+    In a partitioned run the read splits into ``maxConcurrency`` reads by UID (``uid_ranges``), each its own
+    cursor search, read in parallel.
     """
 
     type: ClassVar[str] = "datasource.read.gigya.account"
     method: ClassVar[str] = "accounts.search"
     noun: ClassVar[str] = "accounts"
+
+    def partitions(self) -> list[str] | None:
+        count = min(self.concurrency, len(HEX_DIGITS))
+        return uid_ranges(count) if count > 1 else None
 
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> Iterable[ParamProblem]:
@@ -114,10 +155,11 @@ class ReadAccounts(_SearchReader):
                 yield ParamProblem(("consent", index), f"'{statement}' is not a consent statement id")
 
     def extra_conditions(self) -> list[str]:
-        return [
+        consent = [
             f"preferences.{statement.removeprefix('preferences.')}.isConsentGranted = true"
             for statement in self.params.get("consent") or []
         ]
+        return consent if self.partition is None else [*consent, f"UID regex ('{self.partition}')"]
 
 
 class ReadDataStore(_SearchReader):

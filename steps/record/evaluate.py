@@ -18,6 +18,7 @@ How records cross into JavaScript and how a chunk is kept from failing as a whol
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -25,6 +26,7 @@ from dataflow.component import ParamProblem, Record, RecordStep
 from dataflow.runtime.context import StepContext
 from dataflow.scripting import Outcome, RecordScript, ScriptSourceError, check_script, decode_script
 
+_PROCESS_PARAMS = re.compile(r"function\s+process\s*\(([^)]*)\)")
 LOG_LINES = 100  # logger lines a step may write to the trace; a chatty script must not flood it
 DEFAULT_TIME_LIMIT_MS = 1000
 DEFAULT_MEMORY_LIMIT_MB = 64
@@ -48,6 +50,19 @@ class Evaluate(RecordStep):
         found = check_script(source, time_limit, memory_limit)
         if found is not None:
             yield ParamProblem(("script",), found)
+
+    @classmethod
+    def partition_problem(cls, params: dict[str, Any]) -> str | None:
+        """Partitions each get their own ``ctx`` and their own end-of-stream call; a script using neither is safe."""
+        if params.get("notifyLastRecord"):
+            return "notifyLastRecord calls the script once at the end of the whole stream"
+        try:
+            source = decode_script(params["script"])
+        except ScriptSourceError:
+            return "its script cannot be read"
+        if uses_context(source):
+            return "its script uses ctx, which is kept across the records of the whole job"
+        return None
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
         super().__init__(params, context)
@@ -106,3 +121,18 @@ class Evaluate(RecordStep):
         for notice in outcome.notices:
             context.warn(notice)
         return outcome.emitted
+
+
+def uses_context(source: str) -> bool:
+    """Whether a script touches ``process``'s second parameter (``ctx``) anywhere but in its parameter list.
+
+    Conservative: a script whose ``process`` signature cannot be found is taken to use it.
+    """
+    signature = _PROCESS_PARAMS.search(source)
+    if signature is None:
+        return True
+    names = [name.strip() for name in signature.group(1).split(",")]
+    if len(names) < 2 or not names[1]:
+        return False
+    rest = source[: signature.start()] + source[signature.end() :]
+    return re.search(rf"(?<![\w$]){re.escape(names[1])}(?![\w$])", rest) is not None

@@ -32,7 +32,16 @@ class ReadFiles(Reader):
         # No delta rule here: the directory is the operator's own, filled by hand or by another tool.
         self._selection = FileSelection.from_params(params, None, delta=False)
 
+    def partitions(self) -> list[RemoteFile] | None:
+        """One partition per file, in the order a single read takes them."""
+        found = self._found()
+        return found if len(found) > 1 else None
+
     def read(self) -> Iterator[list[FileRef]]:
+        for entry in [self.partition] if self.partition is not None else self._found():
+            yield [FileRef.of(Path(entry.path))]
+
+    def _found(self) -> list[RemoteFile]:
         if not self._directory.is_dir():
             raise FatalError(f"directory not found: {self._directory}")
         listed = []
@@ -42,8 +51,7 @@ class ReadFiles(Reader):
                 listed.append(RemoteFile(entry.name, str(entry), stat.st_size, stat.st_mtime))
         found = self._selection.select(listed)
         self.context.info(self._selection.describe(len(found), len(listed), str(self._directory)))
-        for entry in found:
-            yield [FileRef.of(Path(entry.path))]
+        return found
 
 
 class WriteFiles(FileStep):

@@ -144,12 +144,14 @@ class StoreReader(Reader):
     def where(self) -> str:
         raise NotImplementedError
 
+    def partitions(self) -> list[RemoteFile] | None:
+        """One partition per file, in the order a single read downloads them (each partition connects itself)."""
+        selected = self._selected()
+        self.close()
+        return selected if len(selected) > 1 else None
+
     def read(self) -> Iterator[list[FileRef]]:
-        selection = FileSelection.from_params(self.params, self.context.job, delta=self.delta)
-        listed = self.list_files()
-        selected = selection.select(listed)
-        self.context.info(selection.describe(len(selected), len(listed), self.where))
-        for remote in selected:
+        for remote in [self.partition] if self.partition is not None else self._selected():
             self.context.job.check_cancelled()
             local = self.context.new_file_path(remote.name)
             started = time.perf_counter()
@@ -165,6 +167,13 @@ class StoreReader(Reader):
             self.context.info(f"downloaded {remote.path} ({size:,} bytes{rate(size, started)})")
             yield [FileRef(name=remote.name, path=local, size=size)]
         self.close()  # done with the store: free its connection while the rest of the job runs
+
+    def _selected(self) -> list[RemoteFile]:
+        selection = FileSelection.from_params(self.params, self.context.job, delta=self.delta)
+        listed = self.list_files()
+        selected = selection.select(listed)
+        self.context.info(selection.describe(len(selected), len(listed), self.where))
+        return selected
 
 
 class StoreWriter(FileStep):

@@ -4,7 +4,8 @@
 - its documented examples validate, build and run;
 - bad params give a validation error that names the param;
 - empty input does not crash and counters reconcile;
-- what it declares it consumes and produces is what it really takes and emits.
+- what it declares it consumes and produces is what it really takes and emits;
+- it says whether it can run in partitions (a formatter that can also joins what they wrote).
 """
 
 from __future__ import annotations
@@ -225,3 +226,16 @@ def test_declared_kinds_match_what_flows(type_name: str, tmp_path: Path, request
     assert emitted, "a sample input should produce something"
     expected = FileRef if cls.produces == "files" else dict
     assert all(isinstance(item, expected) for item in emitted), (cls.produces, emitted)
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_it_says_whether_it_can_run_in_partitions(type_name: str) -> None:
+    from dataflow.component import Formatter
+
+    component = _info(type_name).cls
+    for example in _examples(type_name) or [{}]:
+        params = schemas.with_defaults(_info(type_name).schema, example)
+        problem = component.partition_problem(params)
+        assert problem is None or (isinstance(problem, str) and problem), (type_name, problem)
+        if issubclass(component, Formatter) and problem is None:
+            assert component.join is not Formatter.join, f"{type_name} runs in partitions but cannot join them"

@@ -1,9 +1,13 @@
-"""A store in a temporary DATAFLOW_HOME, a clock tests move by hand, and small flows built on test components."""
+"""Stores on both backends, a clock tests move by hand, and small flows built on test components.
+
+Every test that takes ``store`` (or ``open_test_store``) runs twice: on an SQLite file in a temporary
+DATAFLOW_HOME, and on a schema of its own in a real PostgreSQL server that the session starts (tests/postgres.py).
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,6 +19,7 @@ from dataflow.runtime.jobs import JobService
 from dataflow.settings import Settings
 from dataflow.store import Store, open_store
 from tests.helpers import registry as test_registry
+from tests.postgres import PostgresServer
 
 
 class FakeClock:
@@ -64,16 +69,32 @@ class FailWhen(RecordStep):
         return record
 
 
+class Pause(RecordStep):
+    """Sleeps ``seconds`` per record: a job that takes as long as a test needs, in any process."""
+
+    type: ClassVar[str] = "test.pause"
+    params_schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {"seconds": {"type": "number", "default": 0.2}},
+    }
+
+    def process(self, record: Record) -> Record:
+        self.context.job.cancel_event.wait(self.params.get("seconds", 0.2))
+        self.context.job.check_cancelled()
+        return record
+
+
 def ops_registry():
-    return test_registry().extended({"test.gate": Gate, "test.failwhen": FailWhen})
+    return test_registry().extended({"test.gate": Gate, "test.failwhen": FailWhen, "test.pause": Pause})
 
 
-def simple_flow(name: str, middle: str = "test.flag") -> dict[str, Any]:
+def simple_flow(name: str, middle: str = "test.flag", records: int = 2, **params: Any) -> dict[str, Any]:
+    source = {"records": [{"n": n} for n in range(1, records + 1)]}
     return {
         "name": name,
         "steps": [
-            {"id": "src", "type": "test.source", "params": {"records": [{"n": 1}, {"n": 2}]}, "next": ["mid"]},
-            {"id": "mid", "type": middle, "params": {}, "next": ["sink"]},
+            {"id": "src", "type": "test.source", "params": source, "next": ["mid"]},
+            {"id": "mid", "type": middle, "params": params, "next": ["sink"]},
             {"id": "sink", "type": "test.collect", "params": {"name": name}},
         ],
     }
@@ -84,9 +105,39 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 1, 0, 0, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the SQLite file in DATAFLOW_HOME; a PostgreSQL URL whose search_path is a fresh schema."""
+    if request.param == "sqlite":
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.url(server.new_schema())
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "home")
+def open_test_store(store_url: str | None, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+    """Opens the test's store (again: each call is a new handle on the same database), closed at the end."""
+    opened: list[Store] = []
+
+    def make() -> Store:
+        opened.append(open_store(tmp_path / "home", store_url))
+        return opened[-1]
+
+    yield make
+    for handle in opened:
+        handle.close()
+
+
+@pytest.fixture
+def store(open_test_store: Callable[[], Store]) -> Store:
+    return open_test_store()
 
 
 @pytest.fixture

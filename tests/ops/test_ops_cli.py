@@ -177,3 +177,20 @@ def test_flows_show_masks_the_values_of_secret_params(
     shown = json.loads(_out(capsys))
     assert [step["params"]["password"] for step in shown["steps"]] == ["********", "********"]  # as the IDX API
     assert shown["steps"][0]["params"]["username"] == "u"  # only secret params are masked
+
+
+def test_the_commands_use_a_postgresql_store_from_the_environment(
+    home: Path, postgres, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    url = postgres.url(postgres.new_schema())
+    monkeypatch.setenv("DATAFLOW_STORE", url)
+    assert main(["flows", "add", str(SAMPLE)]) == 0
+    assert main(["run", NAME, "--json"]) == 0
+    status = json.loads(_out(capsys).split("\n", 1)[1])
+    assert status["status"] == "succeeded"
+    assert main(["jobs"]) == 0
+    assert status["id"] in _out(capsys)
+    assert not (home / "state.db").exists()  # nothing went to the SQLite file
+    store = open_store(home, url)
+    assert store.get_job(status["id"])["status"] == "succeeded" and store.get_watermark(status["dataflowId"])
+    store.close()

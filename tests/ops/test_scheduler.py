@@ -104,7 +104,8 @@ def test_failed_jobs_are_retried_with_backoff_and_attempt_numbers(service, store
 
 def test_a_scheduler_killed_mid_job_restarts_marks_and_retries_it(service, store, clock) -> None:
     scheduling = _schedule(store, "crashy", "test.flag", "day", 1, "2026-03-02T00:00:00.000Z")
-    # what a scheduler process that died mid-job leaves behind: a running job owned by a process that is gone
+    # what a scheduler process that died mid-job leaves behind: a running job owned by a process that is gone,
+    # whose lease has run out (on SQLite the missing pid alone tells; on PostgreSQL only the lease does)
     store.start_job(
         {
             "id": "d" * 32,
@@ -114,7 +115,8 @@ def test_a_scheduler_killed_mid_job_restarts_marks_and_retries_it(service, store
             "startTime": "2026-03-01T00:00:00.000Z",
             "attemptNumber": 1,
             "owner": f"{socket.gethostname()}:999999999",
-        }
+        },
+        lease_seconds=0,
     )
     scheduler = Scheduler(service, clock=clock, log=lambda _: None)
     assert scheduler.recover() == ["d" * 32]
@@ -227,6 +229,36 @@ def test_a_scheduled_job_mails_its_summary(store, clock, tmp_path) -> None:
     assert mail["To"] == "ops@example.com"
     assert mail["Subject"] == "[dataflow] mailed: job succeeded"
     assert "Status: succeeded" in mail.get_payload() and "sink" in mail.get_payload()
+
+
+def test_a_job_whose_lease_was_taken_over_stops_and_records_nothing(store, clock, tmp_path) -> None:
+    from dataflow.runtime.jobs import LEASE_LOST, JobService
+    from dataflow.settings import Settings
+    from tests.ops.conftest import ops_registry
+
+    service = JobService(store, Settings(lease_seconds=0.6), tmp_path / "jobs", clock=clock, registry=ops_registry())
+    flow = store.save_flow(simple_flow("taken", "test.gate"))
+    target = resolve(store, "taken", {}, registry=service.registry)
+    result: dict = {}
+    worker = threading.Thread(target=lambda: result.update(service.run(JobRequest(target=target))))
+    Gate.opened.clear()
+    Gate.entered.clear()
+    worker.start()
+    try:
+        assert Gate.entered.wait(10)
+        [running] = store.running_jobs()
+        # another process decided this job was dead (its lease ran out) and took the flow over
+        assert store.mark_failed(running["id"], "taken over", "2026-03-01T00:00:01.000Z")
+        other = {**running, "id": "f" * 32, "owner": "elsewhere:1"}
+        store.start_job(other)
+        time.sleep(1.0)  # the job's next renewal fails, and the job is cancelled
+    finally:
+        Gate.opened.set()
+    worker.join(10)
+    assert result["status"] == "failed" and result["errorMessage"] == LEASE_LOST
+    assert store.get_job(running["id"])["errorMessage"] == "taken over"  # the takeover's record stands
+    assert store.get_watermark(flow.id) is None
+    assert [job["id"] for job in store.running_jobs()] == ["f" * 32]
 
 
 def test_job_status_carries_identitysync_fields(service, store, clock) -> None:

@@ -1,22 +1,22 @@
 """The store's sites: keys, isolation of flows/schedulings/jobs per site, full replaces, search, live progress,
-and the migration that brings a version-1 database forward without losing its rows."""
+and the migration that brings a version-1 database forward without losing its rows; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from dataflow import jsonio
-from dataflow.store import LOCAL_SITE, FlowExists, StoreError, Unchanged, open_store
+from dataflow.store import LOCAL_SITE, FlowExists, Store, StoreError, Unchanged
+from dataflow.store.dialects import PostgresDialect, SQLiteDialect
 from dataflow.store.migrations import MIGRATIONS
 
 FLOW = {"name": "nightly", "description": "a > b", "steps": []}
 
 
-def test_sites_hold_keys_and_never_list_secrets(tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+def test_sites_hold_keys_and_never_list_secrets(store: Store) -> None:
     site = store.add_site("KEY1", "Acme")
     store.add_site_key("KEY1", "UK1", "c2VjcmV0")
     with pytest.raises(StoreError, match="exists already"):
@@ -31,8 +31,7 @@ def test_sites_hold_keys_and_never_list_secrets(tmp_path: Path) -> None:
     assert store.delete_site("KEY1") and store.site_secret("KEY1", "UK1") is None
 
 
-def test_each_site_sees_only_its_own_flows_and_names_repeat_across_sites(tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+def test_each_site_sees_only_its_own_flows_and_names_repeat_across_sites(store: Store) -> None:
     local = store.save_flow(FLOW)
     acme = store.create_flow(FLOW, "published", "ACME")
     assert local.id != acme.id and acme.site == "ACME" and local.site == LOCAL_SITE
@@ -45,8 +44,7 @@ def test_each_site_sees_only_its_own_flows_and_names_repeat_across_sites(tmp_pat
     assert store.delete_flow(acme.id, "ACME") and store.get_flow(local.id) is not None
 
 
-def test_replace_flow_by_id_renames_bumps_and_refuses_unchanged(tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+def test_replace_flow_by_id_renames_bumps_and_refuses_unchanged(store: Store) -> None:
     created = store.create_flow(FLOW, "published", "S")
     renamed = store.replace_flow(created.id, {**FLOW, "name": "nightly-2"}, "published", "S")
     assert (renamed.id, renamed.name, renamed.version) == (created.id, "nightly-2", 2)
@@ -61,8 +59,7 @@ def test_replace_flow_by_id_renames_bumps_and_refuses_unchanged(tmp_path: Path) 
         store.replace_flow(created.id, {**FLOW, "name": "taken"}, "published", "S")
 
 
-def test_schedulings_per_site_and_full_replace(tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+def test_schedulings_per_site_and_full_replace(store: Store) -> None:
     flow = store.create_flow(FLOW, "published", "S")
     base = {"name": "hourly", "dataflowId": flow.id, "frequencyType": "hour", "frequencyInterval": 1}
     first = store.add_scheduling({**base, "nextJobStartTime": "2026-03-01T00:00:00.000Z"}, "S")
@@ -84,8 +81,7 @@ def test_schedulings_per_site_and_full_replace(tmp_path: Path) -> None:
         store.replace_scheduling({**first, "id": "missing"}, "S")
 
 
-def test_search_filters_orders_and_limits_per_site(tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+def test_search_filters_orders_and_limits_per_site(store: Store) -> None:
     a = store.create_flow({**FLOW, "name": "a"}, "published", "S")
     store.create_flow({**FLOW, "name": "b"}, "published", "S")
     store.create_flow({**FLOW, "name": "c"}, "draft", "S")
@@ -102,8 +98,7 @@ def test_search_filters_orders_and_limits_per_site(tmp_path: Path) -> None:
         store.search("accounts", "S")
 
 
-def test_running_jobs_show_live_counters_until_they_finish(tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+def test_running_jobs_show_live_counters_until_they_finish(store: Store) -> None:
     job = {
         "id": "j" * 32,
         "apiKey": "S",
@@ -127,12 +122,15 @@ def test_running_jobs_show_live_counters_until_they_finish(tmp_path: Path) -> No
     assert [j["id"] for j in by_status] == [job["id"]]
 
 
-def test_a_version_1_database_is_brought_forward_with_its_rows(tmp_path: Path) -> None:
-    with sqlite3.connect(tmp_path / "state.db") as db:
+def test_a_version_1_database_is_brought_forward_with_its_rows(
+    store_url: str | None, tmp_path: Path, open_test_store: Callable[[], Store]
+) -> None:
+    dialect = PostgresDialect(store_url) if store_url else SQLiteDialect(tmp_path / "home" / "state.db")
+    with dialect.transaction() as db:
         for statement in MIGRATIONS[0].split(";"):
             if statement.strip():
                 db.execute(statement)
-        db.execute("PRAGMA user_version = 1")
+        dialect.set_schema_version(db, 1)
         db.execute(
             "INSERT INTO dataflows VALUES ('f1', 'old', 'published', 3, ?, '2026-01-01', '2026-01-02')",
             (jsonio.dumps({"name": "old", "steps": []}),),
@@ -146,7 +144,8 @@ def test_a_version_1_database_is_brought_forward_with_its_rows(tmp_path: Path) -
             "INSERT INTO jobs (id, dataflow_id, dataflow_name, status, start_time, end_time, attempt_number, owner)"
             " VALUES ('j1', 'f1', 'old', 'succeeded', '2026-01-03', '2026-01-04', 1, 'h:1')"
         )
-    store = open_store(tmp_path)
+    dialect.close()
+    store = open_test_store()
     assert store.schema_version == len(MIGRATIONS)
     flow = store.get_flow("old")
     assert (flow.id, flow.version, flow.site) == ("f1", 3, LOCAL_SITE)

@@ -1,8 +1,9 @@
-"""Rows of the SQLite store turned into the documents the store hands out (flows, schedulings, job statuses)."""
+"""Rows of the SQL store (either dialect) turned into the documents the store hands out (flows, schedulings,
+job statuses). A row is anything that gives columns by name: ``Mapping[str, Any]`` or psycopg's dict rows."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from dataflow import jsonio
@@ -11,7 +12,7 @@ from dataflow.store import StoredFlow
 SCHEDULING_SERVER_FIELDS = ("apiKey", "retryAt", "retryAttempt", "createTime", "updateTime")
 
 
-def flow(row: sqlite3.Row) -> StoredFlow:
+def flow(row: Mapping[str, Any]) -> StoredFlow:
     document = jsonio.loads(row["document"])
     return StoredFlow(
         row["id"], row["name"], row["status"], row["version"], document, row["created"], row["updated"], row["site"]
@@ -22,7 +23,7 @@ def scheduling_content(scheduling: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in scheduling.items() if k not in SCHEDULING_SERVER_FIELDS}
 
 
-def scheduling(row: sqlite3.Row) -> dict[str, Any]:
+def scheduling(row: Mapping[str, Any]) -> dict[str, Any]:
     document = jsonio.loads(row["document"])
     document.update(
         {
@@ -37,7 +38,7 @@ def scheduling(row: sqlite3.Row) -> dict[str, Any]:
     return document
 
 
-def job(row: sqlite3.Row) -> dict[str, Any]:
+def job(row: Mapping[str, Any]) -> dict[str, Any]:
     document = jsonio.loads(row["document"]) if row["document"] else {}
     if row["progress"] and row["status"] == "running":
         document["counters"] = jsonio.loads(row["progress"])
@@ -59,10 +60,12 @@ def job(row: sqlite3.Row) -> dict[str, Any]:
             "errorFile": row["error_file"],
         }
     )
+    if "lease_expired" in row.keys():  # noqa: SIM118 - "in" on a sqlite3.Row looks at its values, not its names
+        document["leaseExpired"] = bool(row["lease_expired"])
     return document
 
 
-def search_flow(row: sqlite3.Row) -> dict[str, Any]:
+def search_flow(row: Mapping[str, Any]) -> dict[str, Any]:
     """A flow as idx.search returns it: the document with the fields the server manages."""
     return {
         "id": row["id"],

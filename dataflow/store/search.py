@@ -1,4 +1,4 @@
-"""idx.search's tables over the SQLite store: equality filters and ordering on known columns run in SQL.
+"""idx.search's tables over the SQL store: equality filters and ordering on known columns run in SQL.
 
 The server parses IdentitySync's SQL-like query and hands the store only what maps onto columns
 (``SEARCH_COLUMNS``); whatever else the query asks is evaluated by the server over the rows returned.
@@ -6,11 +6,10 @@ The server parses IdentitySync's SQL-like query and hands the store only what ma
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
-from dataflow.store import SEARCH_COLUMNS, StoreError
-from dataflow.store import sqlite_rows as rows
+from dataflow.store import SEARCH_COLUMNS, StoreError, rows
 
 _TABLES = {
     "dataflow": ("dataflows", " AND status = 'published'"),
@@ -21,7 +20,8 @@ _TABLES = {
 
 
 class SearchMixin:
-    def _connection(self) -> sqlite3.Connection: ...  # provided by SQLiteStore
+    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]: ...  # provided by SQLStore
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any: ...
 
     def search(
         self,
@@ -38,12 +38,11 @@ class SearchMixin:
         if limit is not None:
             sql += " LIMIT ?"
             args.append(limit)
-        rows = self._connection().execute(sql, args).fetchall()
-        return [_document(table, row) for row in rows]
+        return [_document(table, row) for row in self._all(sql, tuple(args))]
 
     def count(self, table: str, site: str, equals: dict[str, Any] | None = None) -> int:
-        sql, args = _where("SELECT COUNT(*)", table, site, equals)
-        return int(self._connection().execute(sql, args).fetchone()[0])
+        sql, args = _where("SELECT COUNT(*) AS n", table, site, equals)
+        return int(self._one(sql, tuple(args))["n"])
 
 
 def _where(select: str, table: str, site: str, equals: dict[str, Any] | None) -> tuple[str, list[Any]]:
@@ -66,7 +65,7 @@ def _column(columns: dict[str, str], field: str) -> str:
         raise StoreError(f"cannot search on '{field}' in SQL; known: {', '.join(columns)}") from None
 
 
-def _document(table: str, row: sqlite3.Row) -> dict[str, Any]:
+def _document(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     if table == "scheduling":
         return rows.scheduling(row)
     if table == "idx_job_status":
