@@ -79,15 +79,21 @@ def _explain(error: ValidationError, noun: str) -> Iterator[SchemaProblem]:
             suffix = f"; did you mean '{hint[0]}'?" if hint else f"; known: {', '.join(known) or 'none'}"
             yield SchemaProblem((*path, name), f"unknown {noun} '{_dotted((*path, name))}'{suffix}", at_key=True)
         return
+    # A secret param written wrong (a password as a number, say) is still a secret: say what is wrong, not what it is.
+    secret = isinstance(error.schema, dict) and bool(error.schema.get("writeOnly"))
+    shown = "(not shown: a secret)" if secret else _short(error.instance)
     if error.validator == "type":
         expected = error.validator_value
         expected_text = " or ".join(expected) if isinstance(expected, list) else expected
         got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
-        yield SchemaProblem(path, f"{where}expected {expected_text}, got {got} {_short(error.instance)}")
+        yield SchemaProblem(path, f"{where}expected {expected_text}, got {got} {shown}")
         return
     if error.validator == "enum":
         options = ", ".join(_short(option) for option in error.validator_value)
-        yield SchemaProblem(path, f"{where}{_short(error.instance)} is not one of {options}")
+        yield SchemaProblem(path, f"{where}{shown} is not one of {options}")
+        return
+    if secret:
+        yield SchemaProblem(path, f"{where}the value does not meet '{error.validator}' {shown}")
         return
     yield SchemaProblem(path, f"{where}{error.message}")
 

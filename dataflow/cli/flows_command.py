@@ -10,6 +10,8 @@ from dataflow import jsonio
 from dataflow.cli.commands import UsageError, load_variables, print_diagnostics
 from dataflow.cli.context import store
 from dataflow.loading import read_document
+from dataflow.registry import default_registry
+from dataflow.server.secrets import masked
 from dataflow.store import StoreError
 from dataflow.validation import validate_path
 
@@ -24,7 +26,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     add.add_argument("--config", metavar="FILE")
     listing = actions.add_parser("list", help="list stored flows")
     listing.add_argument("--json", action="store_true")
-    show = actions.add_parser("show", help="print a stored flow")
+    show = actions.add_parser("show", help="print a stored flow (values of secret params masked)")
     show.add_argument("name", metavar="NAME")
     show.add_argument("--draft", action="store_true")
     remove = actions.add_parser("rm", help="remove a flow (published and draft), its schedulings and watermark")
@@ -70,7 +72,8 @@ def _show(args: argparse.Namespace) -> int:
     flow = store().get_flow(args.name, "draft" if args.draft else "published")
     if flow is None:
         raise UsageError(f"no {'draft' if args.draft else 'published'} flow named '{args.name}'")
-    document = {"id": flow.id, **flow.document, "status": flow.status, "version": flow.version}
+    shown = masked(flow.document, default_registry())  # as the IDX API shows it: secret params as ********
+    document = {"id": flow.id, **shown, "status": flow.status, "version": flow.version}
     print(jsonio.dumps_pretty(document))
     return 0
 

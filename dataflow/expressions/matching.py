@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from dataflow.errors import RecordError
-from dataflow.expressions.values import describe, equals, to_string
+from dataflow.expressions.values import MAX_TEXT, check_text_length, describe, equals, to_string
 from dataflow.javaregex import JavaRegexError, compile_regex, translate_replacement
 
 
@@ -46,7 +46,13 @@ def _template(pattern: str, replacement: str) -> str:
 
 def replace_matches(text: str, pattern: str, replacement: str, count: int = 0) -> str:
     """Java's ``replaceAll`` (``count=0``) or ``replaceFirst`` (``count=1``)."""
-    return cached_regex(pattern).sub(_template(pattern, replacement), text, count)
+    compiled, template = cached_regex(pattern), _template(pattern, replacement)
+    if (len(text) + 1) * (len(replacement) + 1) > MAX_TEXT:  # could it grow past the limit? count what matches
+        found = sum(1 for _ in compiled.finditer(text)) if count == 0 else min(count, 1)
+        # each match adds at most the replacement's own text and, per group reference, the whole input
+        longest = len(text) + found * len(replacement) + replacement.count("$") * len(text)
+        check_text_length(longest, "replaceAll()" if count == 0 else "replaceFirst()")
+    return compiled.sub(template, text, count)
 
 
 def matches(value: Any, container: Any) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from dataflow.errors import RecordError
 from dataflow.expressions.access import index_of
 from dataflow.expressions.matching import cached_regex, replace_matches
-from dataflow.expressions.values import describe, to_string
+from dataflow.expressions.values import check_text_length, describe, to_string
 
 Method = Callable[..., Any]
 _CONTROL_AND_SPACE = "".join(chr(code) for code in range(33))
@@ -68,6 +68,17 @@ def _split(text: str, regex: Any, limit: Any = 0) -> list[str]:
     return parts
 
 
+def _replace(text: str, old: str, new: str) -> str:
+    occurrences = text.count(old) if old else len(text) + 1
+    check_text_length(len(text) + occurrences * (len(new) - len(old)), "replace()")
+    return text.replace(old, new)
+
+
+def _concat(text: str, more: str) -> str:
+    check_text_length(len(text) + len(more), "concat()")
+    return text + more
+
+
 def _char_at(text: str, index: Any) -> str:
     position = _integer(index, "charAt")
     if not 0 <= position < len(text):
@@ -100,7 +111,7 @@ STRING_METHODS: dict[str, tuple[frozenset[int], Method]] = {
     "isEmpty": (frozenset({0}), lambda s: not s),
     "length": (frozenset({0}), len),
     "substring": (frozenset({1, 2}), _substring),
-    "replace": (frozenset({2}), lambda s, a, b: s.replace(_text(a, "replace"), _text(b, "replace"))),
+    "replace": (frozenset({2}), lambda s, a, b: _replace(s, _text(a, "replace"), _text(b, "replace"))),
     "replaceAll": (
         frozenset({2}),
         lambda s, r, b: replace_matches(s, _text(r, "replaceAll"), _text(b, "replaceAll")),
@@ -114,7 +125,7 @@ STRING_METHODS: dict[str, tuple[frozenset[int], Method]] = {
     "indexOf": (frozenset({1, 2}), _index_of),
     "lastIndexOf": (frozenset({1}), lambda s, p: s.rfind(_text(p, "lastIndexOf"))),
     "charAt": (frozenset({1}), _char_at),
-    "concat": (frozenset({1}), lambda s, p: s + _text(p, "concat")),
+    "concat": (frozenset({1}), lambda s, p: _concat(s, _text(p, "concat"))),
     "equals": (frozenset({1}), lambda s, o: type(o) is str and s == o),
     "equalsIgnoreCase": (frozenset({1}), lambda s, o: type(o) is str and s.casefold() == o.casefold()),
     "toString": (frozenset({0}), lambda s: s),

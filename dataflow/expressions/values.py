@@ -29,6 +29,15 @@ from dataflow.errors import RecordError
 _INTEGER = re.compile(r"[+-]?\d+")
 _DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _NUMBERS = (int, float)
+MAX_TEXT = 16 * 1024 * 1024
+"""Characters a computed text may have: far above any record value, far below a memory bomb (a field replaced
+by itself, ``s.replace('a', s)``, is quadratic)."""
+
+
+def check_text_length(length: int, what: str) -> None:
+    """Refuse a text result longer than ``MAX_TEXT``, before it is built."""
+    if length > MAX_TEXT:
+        raise RecordError(f"{what} would make a text of up to {length:,} characters; the limit is {MAX_TEXT:,}")
 
 
 def truthy(value: Any) -> bool:
@@ -179,7 +188,9 @@ def operand(value: Any, symbol: str) -> int | float:
 def add(left: Any, right: Any) -> Any:
     left_type, right_type = type(left), type(right)
     if left_type is str or right_type is str:
-        return to_string(left) + to_string(right)
+        left_text, right_text = to_string(left), to_string(right)
+        check_text_length(len(left_text) + len(right_text), "'+'")
+        return left_text + right_text
     if left_type is int and right_type is int:
         return left + right
     return operand(left, "+") + operand(right, "+")

@@ -30,6 +30,17 @@ _DIGITS = frozenset("0123456789")
 _NUMBER_CHARS = frozenset("0123456789.eE+-")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_SURROGATE = re.compile("[\ud800-\udfff]")  # left in a decoded string only by a lone \uD800-\uDFFF escape
+_SURROGATE_ESCAPES = re.compile(r"\\u[dD]([89abAB])[0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?")
+
+
+def _lone_surrogate(text: str, start: int, end: int) -> int:
+    """Where the first escape that is not part of a high+low surrogate pair starts (``start`` if none is found)."""
+    for match in _SURROGATE_ESCAPES.finditer(text, start, end):
+        if match.group(2) is None:
+            return match.start()
+    low = re.compile(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}").search(text, start, end)
+    return low.start() if low else start
 
 
 def load_json(text: str) -> tuple[Any, SourceMap]:
@@ -148,9 +159,14 @@ class _Parser:
     def parse_string(self, index: int) -> tuple[str, int]:
         """Decode the string whose opening quote is at ``index``."""
         try:
-            return scanstring(self.text, index + 1, True)
+            value, end = scanstring(self.text, index + 1, True)
         except JSONDecodeError as error:
             raise self.string_error(error, index) from None
+        if _SURROGATE.search(value):
+            # Half of a surrogate pair is no character: it cannot be printed, stored or sent as UTF-8.
+            at = _lone_surrogate(self.text, index, end)
+            raise self.fail(f"{self.text[at : at + 6]!r} is half of a surrogate pair, not a character", at)
+        return value, end
 
     def string_error(self, error: JSONDecodeError, quote: int) -> DocumentSyntaxError:
         if error.msg.startswith("Unterminated string"):

@@ -42,13 +42,21 @@ class GigyaSandbox:
         fault_rate: float = 0.0,
         fault_codes: tuple[int, ...] = TRANSIENT_CODES,
         drop_rate: float = 0.0,
+        lost_rate: float = 0.0,
         latency_ms: float = 0.0,
         lite_accounts: int = 0,
     ) -> None:
         self.config = config or SandboxConfig.for_seed(seed)
         self.clock = clock or Clock()
         self.faults = FaultInjector(
-            FaultSettings(rate=fault_rate, codes=fault_codes, drop_rate=drop_rate, latency_ms=latency_ms, seed=seed)
+            FaultSettings(
+                rate=fault_rate,
+                codes=fault_codes,
+                drop_rate=drop_rate,
+                lost_rate=lost_rate,
+                latency_ms=latency_ms,
+                seed=seed,
+            )
         )
         self.site = Site(self.config, self.clock, accounts=accounts, seed=seed, faults=self.faults)
         self.host, self.port = host, port

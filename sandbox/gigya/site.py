@@ -19,7 +19,7 @@ from sandbox.gigya.auth import Authenticator, Principal, RequestInfo
 from sandbox.gigya.clock import Clock, iso_ms
 from sandbox.gigya.config import SandboxConfig
 from sandbox.gigya.errors import REASONS, GigyaError, status_of
-from sandbox.gigya.faults import DROP, FaultInjector
+from sandbox.gigya.faults import DROP, LOST, FaultInjector
 from sandbox.gigya.generator import AccountGenerator
 from sandbox.gigya.methods import registry
 from sandbox.gigya.methods.audit import AuditLog, audit_row
@@ -74,6 +74,7 @@ class Site:
         call_id = uuid.uuid4().hex
         params = Params(request.params)
         caller = Principal(None, "internal")
+        fault = None
         try:
             if request.malformed:
                 raise GigyaError(400001, "Invalid request format: the body could not be parsed")
@@ -87,13 +88,16 @@ class Site:
             if fault is not None and fault.kind == DROP:
                 self._record(request, caller, call_id, 0, "connection dropped", "fault injection: dropped")
                 return Outcome(drop=True)
-            if fault is not None:
+            if fault is not None and fault.kind != LOST:
                 raise GigyaError(fault.code, f"Injected fault {fault.code}")
             payload = handler(self, params, caller)
             code, message, details, extra = 0, "OK", "", payload
         except GigyaError as error:
             code, message, details, extra = error.code, error.message, error.details, error.extra
-        return self._respond(request, params, caller, call_id, code, message, details, extra)
+        outcome = self._respond(request, params, caller, call_id, code, message, details, extra)
+        if fault is not None and fault.kind == LOST:
+            return Outcome(drop=True)  # carried out (and audited), but the answer never leaves
+        return outcome
 
     def _respond(
         self, request: RequestInfo, params: Params, caller: Principal, call_id: str,

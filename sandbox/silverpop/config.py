@@ -30,6 +30,9 @@ class FaultConfig:
     """Share of calls whose (otherwise valid) access token is found expired early: HTTP 401, token revoked."""
     job_error_rate: float = 0.0
     """Share of import/export/join jobs that end in ERROR without applying anything."""
+    lost_answer_rate: float = 0.0
+    """Share of ``/XMLAPI`` calls carried out whose connection is then closed without the answer: the client
+    cannot tell them from a call that never arrived, which is what makes retrying non-idempotent calls unsafe."""
     max_concurrent: int = 10
     """Concurrent ``/XMLAPI`` requests allowed; the next one is rejected at once (0 = unlimited)."""
     concurrency_status: int = 429

@@ -24,7 +24,13 @@ class FaultInjector:
         self._in_flight = 0
         self._gate = threading.Event()
         self._gate.set()
-        self.counts: dict[str, int] = {"server_error": 0, "token_expiry": 0, "job_error": 0, "concurrency": 0}
+        self.counts: dict[str, int] = {
+            "server_error": 0,
+            "token_expiry": 0,
+            "job_error": 0,
+            "concurrency": 0,
+            "lost_answer": 0,
+        }
 
     def draw(self, kind: str, rate: float) -> bool:
         """One Bernoulli draw; the stream advances only for rates above zero (keeps runs comparable)."""

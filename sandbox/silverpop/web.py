@@ -3,11 +3,14 @@
 Order of checks on ``/XMLAPI``, chosen so that every refused call is refused before it can change anything:
 the concurrency cap (11th concurrent request -> 429 with a fault body), then the bearer token (missing, unknown
 or expired -> 401 with an empty body, which makes the PHP, .NET and Java clients refresh), then the seeded
-faults (early token expiry -> 401; server error -> 503 with a fault body), then the operation itself.
+faults (early token expiry -> 401; server error -> 503 with a fault body), then the operation itself. A lost
+answer is drawn after the operation: it was carried out, and the connection closes without its answer.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -97,6 +100,11 @@ class Handler(BaseHTTPRequestHandler):
             status, answer = self._answer(app, body)
         finally:
             faults.leave()  # before the answer goes out: a client's next call must not count this one
+        if status == 200 and faults.draw("lost_answer", config.faults.lost_answer_rate):
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self._send(status, answer)
 
     def _answer(self, app: App, body: bytes) -> tuple[int, bytes]:

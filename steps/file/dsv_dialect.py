@@ -31,7 +31,12 @@ def writer_options(params: dict[str, Any]) -> dict[str, Any]:
 
 def reader_options(params: dict[str, Any]) -> dict[str, Any]:
     escape = params.get("escapeCharacter") or '"'
-    options: dict[str, Any] = {"delimiter": unescape(params.get("columnSeparator") or ","), "quotechar": '"'}
+    # strict: text after a closing quote is an error, not glued onto the field (which hides a missing quote)
+    options: dict[str, Any] = {
+        "delimiter": unescape(params.get("columnSeparator") or ","),
+        "quotechar": '"',
+        "strict": True,
+    }
     if escape != '"':
         options["doublequote"] = False
         options["escapechar"] = escape

@@ -2,7 +2,9 @@
 
 Header names stay literal keys even when they contain dots (``profile.firstName``), as IdentitySync does;
 a later ``field.rename`` can nest them. A row whose field count does not match the header is a record-level
-failure that carries its line number and raw values, so nothing is lost.
+failure that carries its line number and raw values, so nothing is lost. Quoting is read strictly: text after
+a closing quote (``"abc"def``, or an unclosed quote that swallowed the lines up to the next quote) fails the
+lines it spans, with their numbers, and reading goes on with the next line.
 """
 
 from __future__ import annotations
@@ -106,45 +108,39 @@ class ParseDsv(Parser):
         pending: list[tuple[Record, str]] = []
         limit = self.batch_limit()
         last_line = state.lines_done
-        try:
-            for row in rows:
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except csv.Error as problem:  # bad quoting, a NUL byte, an oversized field: those lines fail alone
                 line = offset + rows.line_num
-                if state.bad_lines and any(last_line < bad <= line for bad in state.bad_lines):
-                    pending.append(self._undecodable(file, last_line + 1, line, row, charset))
-                elif len(row) == width:
-                    batch.append(dict(zip(header, row, strict=True)))
-                elif row:
-                    pending.append(self._bad_row(file, line, width, row))
+                pending.append(self._unparsable(file, last_line + 1, line, problem))
                 last_line = line
-                if len(batch) >= limit:
-                    yield self._hand_on(batch, pending, file, state, line)
-                    batch, pending = [], []
-                    limit = self.batch_limit()
-        except csv.Error as problem:
-            pending.append(
-                (
-                    {"fileName": file.name, "line": last_line + 1},
-                    f"{file.name}: unreadable after line {last_line}: {problem}",
-                )
-            )
-            last_line = None  # nothing after this point can be read
+                continue
+            line = offset + rows.line_num
+            if state.bad_lines and any(last_line < bad <= line for bad in state.bad_lines):
+                pending.append(self._undecodable(file, last_line + 1, line, row, charset))
+            elif len(row) == width:
+                batch.append(dict(zip(header, row, strict=True)))
+            elif row:
+                pending.append(self._bad_row(file, line, width, row))
+            last_line = line
+            if len(batch) >= limit:
+                yield self._hand_on(batch, pending, file, state, line)
+                batch, pending = [], []
+                limit = self.batch_limit()
         batch = self._hand_on(batch, pending, file, state, last_line)
         if batch:
             yield batch
 
     def _hand_on(
-        self,
-        batch: list[Record],
-        pending: list[tuple[Record, str]],
-        file: FileRef,
-        state: _Progress,
-        line: int | None,
+        self, batch: list[Record], pending: list[tuple[Record, str]], file: FileRef, state: _Progress, line: int
     ) -> list[Record]:
         """Settle a batch: its failed rows are reported now, and the file is marked read up to ``line``."""
         for item, message in pending:
             self.reject(item, message)
-        if line is not None:
-            state.lines_done = line
+        state.lines_done = line
         if self._infer:
             for record in batch:
                 for key, value in record.items():
@@ -179,6 +175,14 @@ class ParseDsv(Parser):
         return (
             {"fileName": file.name, "line": line, "values": row},
             f"{file.name} line {line}: {len(row)} fields where the header has {width}",
+        )
+
+    @staticmethod
+    def _unparsable(file: FileRef, first: int, last: int, problem: csv.Error) -> tuple[Record, str]:
+        where = f"line {first}" if first == last else f"lines {first}-{last}"
+        return (
+            {"fileName": file.name, "line": first, "lastLine": last},
+            f"{file.name} {where}: cannot be read as a row: {problem}",
         )
 
     @staticmethod

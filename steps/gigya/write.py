@@ -4,10 +4,16 @@ A batch is spread over the step's thread pool and leaves in input order. Each ca
 failures itself (back-off with jitter); a record whose call fails for good is rejected with Gigya's answer
 in ``_response`` (errorCode, errorMessage, callId, ...) so it goes down the step's ``error`` path.
 ``addResponse`` keeps the answer in ``_response`` on success too (``_response.UID`` after an import, say).
+
+A call is retried after a dropped connection, and the dropped call may have been carried out with only its
+answer lost. Calls that create something therefore name it themselves: an import without a UID sends a UID
+generated here (not ``createUID``) and a Data Store object without an oid an oid generated here (not
+``auto``), so a retry finds what the lost attempt created instead of creating it twice.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -112,20 +118,23 @@ class ImportAccount(_AccountWriter):
     def request(self, record: Record) -> tuple[str, dict[str, Any]]:
         params = self.account_params(record)
         if params.get("UID") in (None, ""):
-            params.pop("UID", None)
-            params["createUID"] = True
+            params["UID"] = uuid.uuid4().hex  # a new account named here, so a retried call cannot make a second
         params["importPolicy"] = self.params["importPolicy"]
         return self.method, params
 
     def _write(self, record: Record) -> dict[str, Any]:
+        method, params = self.request(record)
         try:
-            return super()._write(record)
+            response = self.call(method, params)
         except GigyaApiError as failure:
             # An insert retried after a lost answer finds the account it created itself: that is a success.
             if failure.uncertain and failure.code == 400003 and self.params["importPolicy"] == "insert":
                 self.warn_once("uncertain-insert", "an insert was retried after a lost answer and found its account")
-                return {**failure.response, "errorCode": 0, "retriedInsert": True}
-            raise
+                response = {**failure.response, "errorCode": 0, "retriedInsert": True}
+            else:
+                raise
+        response.setdefault("UID", params["UID"])
+        return response
 
     def accept(self, record: Record, response: dict[str, Any]) -> None:
         conflicts = response.get("identityConflicts")
@@ -165,13 +174,18 @@ class WriteGeneric(_Writer):
 
 
 class WriteDataStore(_Writer):
-    """Data Store objects (ds.store) of one ``type``; ``oid`` from the record or ``auto``, ``UID`` optional."""
+    """Data Store objects (ds.store) of one ``type``; ``oid`` from the record or generated here, ``UID`` optional."""
 
     type: ClassVar[str] = "datasource.write.gigya.ds"
 
     def request(self, record: Record) -> tuple[str, dict[str, Any]]:
         nested = unflatten({k: v for k, v in record.items() if not k.startswith("_")})
-        oid = nested.pop("oid", None) or "auto"
+        oid = nested.pop("oid", None)
+        behavior = self.params["updateBehavior"]
+        if oid in (None, "", "auto"):
+            # A new object named here, not by "auto": a call retried after a lost answer stores this object again
+            # instead of a second one, and replacing an object this call created is what creating it does.
+            oid, behavior = uuid.uuid4().hex, "replace"
         uid = nested.pop("UID", None)
         data = nested
         if isinstance(nested.get("data"), dict) and nested["data"]:  # a DS object: {oid, UID, data, lastUpdated}
@@ -187,7 +201,7 @@ class WriteDataStore(_Writer):
             "type": self.params["type"],
             "oid": oid,
             "data": data,
-            "updateBehavior": self.params["updateBehavior"],
+            "updateBehavior": behavior,
         }
         if uid not in (None, ""):
             params["UID"] = uid

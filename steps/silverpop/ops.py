@@ -19,6 +19,7 @@ from steps.silverpop.client import SilverpopClient
 from steps.silverpop.errors import JobFailed
 
 DONE, FAILED = frozenset({"COMPLETE"}), frozenset({"ERROR", "CANCELLED", "CANCELED"})
+PENDING = frozenset({"WAITING", "RUNNING"})
 POLL_GROWTH = 1.5
 POLL_MAX = 30.0
 REQUEST_DATE = "%m/%d/%Y %H:%M:%S"  # silverpop.md §3: request dates, always GMT here
@@ -204,6 +205,9 @@ def wait_for_job(
             return status
         if status.status in FAILED:
             raise JobFailed(job_id, status.status, status.description, None, status.parameters)
+        if status.status not in PENDING:  # an answer that says nothing about the job will not start to: stop now
+            shown = repr(status.status) if status.status else "no JOB_STATUS"
+            raise FatalError(f"Silverpop answered GetJobStatus for job {job_id} with {shown}, not a job status")
         if time.monotonic() - started > timeout:
             raise FatalError(f"Silverpop job {job_id} is still {status.status} after {timeout:g} s; giving up")
         if cancel is not None and cancel.wait(interval):

@@ -17,7 +17,7 @@ from dataflow.component import FileStep, Reader
 from dataflow.errors import FatalError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.storage.remote import FileSelection, RemoteFile
+from steps.storage.remote import FileSelection, RemoteFile, remote_name
 
 
 class ReadFiles(Reader):
@@ -71,9 +71,13 @@ class WriteFiles(FileStep):
             raise FatalError(f"directory not found: {self._directory}")
 
     def process_file(self, file: FileRef) -> FileRef:
-        target = self._directory / Path(file.name).name  # never outside the directory
+        target = self._directory / remote_name(file.name, f"the directory {self._directory}")  # never outside it
         temporary = target.with_name(f".{target.name}.{self.context.job.job_id[:8]}.part")
-        shutil.copyfile(file.path, temporary)
-        os.replace(temporary, target)
+        try:
+            shutil.copyfile(file.path, temporary)
+            os.replace(temporary, target)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         self.context.info(f"wrote {target} ({file.size:,} bytes)")
         return FileRef.of(target, file.name)

@@ -570,3 +570,26 @@ def test_the_package_never_evaluates_generated_source() -> None:
     forbidden = re.compile(r"(?<![\w.])(eval|exec|compile)\(")
     for source in package.glob("*.py"):
         assert not forbidden.search(source.read_text()), source.name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "s.replace('a', s)",
+        "s.replaceAll('a', s)",
+        "s.replaceAll('(a)', '" + "$1" * 200 + "')",  # 20 million characters
+        "s.replace('a', s).concat(s)",
+        "s.replace('a', 'bb').replace('b', s)",
+        "(s + s).replace('a', s + s + s)",
+    ],
+)
+def test_a_text_that_would_grow_past_the_limit_fails_the_record_before_it_is_built(text: str) -> None:
+    with pytest.raises(RecordError, match=r"would make a text of up to [\d,]+ characters; the limit is 16,777,216"):
+        ev(text, {"s": "a" * 100_000})
+
+
+def test_growing_texts_under_the_limit_are_built() -> None:
+    record = {"s": "a" * 2000}
+    assert len(ev("s.replace('a', s)", record)) == 4_000_000
+    assert ev("s.replaceAll('a', '$0$0')", record) == "a" * 4000
+    assert ev("t.replace('', '-')", {"t": "abc"}) == "-a-b-c-"

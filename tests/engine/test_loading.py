@@ -187,6 +187,8 @@ def test_json_ints_stay_ints_and_floats_floats() -> None:
         ('["a\tb"]', "control character U+0009 must be escaped", 1, 4),
         ('"x\\qy"', "invalid \\escape '\\\\q'", 1, 3),
         ('"\\u12G4"', "invalid \\uXXXX escape", 1, 2),
+        ('{"id": "x\\ud800"}', "'\\\\ud800' is half of a surrogate pair, not a character", 1, 10),
+        ('["\\ud83d\\ude00", "\\uDFFF"]', "'\\\\uDFFF' is half of a surrogate pair", 1, 19),
         ("{} x", "trailing data after the document", 1, 4),
         ('{"a": 1}}', "trailing data after the document", 1, 9),
         ("", "expected a value, but the document ended", 1, 1),

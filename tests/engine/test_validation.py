@@ -261,3 +261,23 @@ CONNECTION_PARAMS = {"host", "username", "password", "remotePath", "port", "podN
     # dpid: AAM's data source id, which the template leaves as "..." for the customer to fill in
     "dpid",
 }
+
+
+def test_a_secret_param_of_the_wrong_type_is_reported_without_its_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    flow = {
+        "name": "secrets",
+        "steps": [
+            {"id": "get", "type": "datasource.read.sftp", "next": ["put"],
+             "params": {"host": "h", "username": "u", "password": 918273645546, "hostKey": "k"}},
+            {"id": "put", "type": "datasource.write.sftp",
+             "params": {"host": "h", "username": "u", "password": ["in-a-list-7f3a"], "hostKey": "k", "port": "22x"}},
+        ],
+    }  # fmt: skip
+    _, code, output = _validate(tmp_path, json.dumps(flow, indent=1), capsys=capsys)
+    assert code == 1
+    assert "param 'password': expected string, got integer (not shown: a secret)" in output
+    assert "param 'password': expected string, got array (not shown: a secret)" in output
+    assert "918273645546" not in output and "in-a-list-7f3a" not in output
+    assert '"22x"' in output  # an ordinary param still shows what was written

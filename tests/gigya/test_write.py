@@ -65,6 +65,19 @@ def test_import_insert_then_upsert_and_created_uids(build: Any, sandbox: GigyaSa
     assert rejected == [] and sandbox.account(existing)["profile"]["firstName"] == "Dup"
 
 
+@pytest.mark.parametrize("policy", ["insert", "upsert"])
+def test_an_import_without_uid_retried_after_a_lost_answer_creates_one_account(
+    build: Any, sandbox: GigyaSandbox, policy: str
+) -> None:
+    before = sandbox.count()
+    sandbox.faults.fail_next("lost", method="accounts.importFullAccount")
+    writer = build("datasource.write.gigya.importaccount", {"importPolicy": policy, "addResponse": True})
+    emitted, rejected = drive(writer, [[{"profile": {"email": "once@example.com"}}]])
+    assert rejected == [] and sandbox.faults.counts["lost"] == 1
+    assert sandbox.count() == before + 1
+    assert sandbox.account(emitted[0]["_response"]["UID"])["profile"]["email"] == "once@example.com"
+
+
 def test_identity_conflicts_can_fail_the_record(build: Any, sandbox: GigyaSandbox) -> None:
     writer = build("datasource.write.gigya.importaccount", {"handleIdentityConflicts": "fail"})
     writer.accept({"UID": "x"}, {"errorCode": 0})  # no conflicts: fine
@@ -105,6 +118,20 @@ def test_data_store_writer_stores_objects(build: Any, sandbox: GigyaSandbox) -> 
     stored = {obj["oid"]: obj for obj in sandbox.ds_objects("orders")}
     assert stored["order-1"]["data"] == {"total": 12}
     assert stored[auto_oid]["data"] == {"total": 30, "item": {"sku": "A-1"}}
+
+
+def test_a_data_store_object_without_oid_retried_after_a_lost_answer_is_stored_once(
+    build: Any, sandbox: GigyaSandbox
+) -> None:
+    sandbox.faults.fail_next("lost", method="ds.store")
+    writer = build("datasource.write.gigya.ds", {"type": "visits", "addResponse": True, "maxConnections": 1})
+    emitted, rejected = drive(writer, [[{"page": "/home", "tags": ["a", "b"]}, {"oid": "auto", "page": "/cart"}]])
+    assert rejected == [] and sandbox.faults.counts["lost"] == 1
+    stored = {obj["oid"]: obj["data"] for obj in sandbox.ds_objects("visits")}
+    assert stored == {
+        emitted[0]["_response"]["oid"]: {"page": "/home", "tags": ["a", "b"]},  # arrays not pushed twice
+        emitted[1]["_response"]["oid"]: {"page": "/cart"},
+    }
 
 
 def test_empty_batches_make_no_calls(build: Any, sandbox: GigyaSandbox) -> None:

@@ -157,6 +157,28 @@ def test_prune_removes_old_work_directories(home: Path, capsys: pytest.CaptureFi
     assert not Path(status["workDir"]).exists()
 
 
+def test_flows_show_masks_the_values_of_secret_params(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    sftp = {"host": "h", "username": "u", "hostKeyFingerprint": "SHA256:" + "A" * 43}
+    flow = {
+        "name": "with secrets",
+        "steps": [
+            {"id": "get", "type": "datasource.read.sftp", "params": {**sftp, "password": "literal-pw-93c1"},
+             "next": ["put"]},
+            {"id": "put", "type": "datasource.write.sftp", "params": {**sftp, "password": "${env:SFTP_PASSWORD}"}},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "secrets.json"
+    path.write_text(json.dumps(flow))
+    assert main(["flows", "add", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["flows", "show", "with secrets"]) == 0
+    shown = json.loads(_out(capsys))
+    assert [step["params"]["password"] for step in shown["steps"]] == ["********", "********"]  # as the IDX API
+    assert shown["steps"][0]["params"]["username"] == "u"  # only secret params are masked
+
+
 def test_the_commands_use_a_postgresql_store_from_the_environment(
     home: Path, postgres, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

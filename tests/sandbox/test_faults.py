@@ -93,6 +93,30 @@ def test_a_dropped_connection_gets_no_response_and_applies_nothing(gigya_sandbox
         gigya_sandbox.call("accounts.search", query="SELECT UID FROM accounts")
 
 
+def test_a_lost_answer_applies_the_call_then_closes_the_connection(gigya_sandbox: GigyaSandbox) -> None:
+    client = Client.of(gigya_sandbox.credentials)
+    uid = gigya_sandbox.uid(2)
+    gigya_sandbox.faults.fail_next("lost", method="accounts.setAccountInfo")
+    with pytest.raises(requests.ConnectionError):
+        requests.post(
+            f"{gigya_sandbox.url}/accounts.setAccountInfo",
+            data=client.params("accounts.setAccountInfo", {"UID": uid, "data": {"lost": 1}}),
+            timeout=10,
+        )
+    assert gigya_sandbox.account(uid)["data"]["lost"] == 1  # carried out, only the answer is missing
+    assert gigya_sandbox.faults.counts["lost"] == 1
+    assert gigya_sandbox.audit_rows("accounts.setAccountInfo")[-1]["errCode"] == "0"
+
+
+def test_lost_answers_take_their_share_after_drops_without_changing_older_seeds() -> None:
+    plain = FaultInjector(FaultSettings(rate=0.2, drop_rate=0.1, seed=4))
+    lossy = FaultInjector(FaultSettings(rate=0.2, drop_rate=0.1, lost_rate=0.1, seed=4))
+    assert FaultInjector(FaultSettings(rate=0.2, drop_rate=0.1, lost_rate=0.0, seed=4)).decide("x") == plain.decide("x")
+    kinds = Counter((f.kind if f else "ok") for f in (lossy.decide("ds.store") for _ in range(4000)))
+    assert 0.08 < kinds["lost"] / 4000 < 0.12 and 0.08 < kinds["drop"] / 4000 < 0.12
+    assert 0.18 < kinds["error"] / 4000 < 0.22
+
+
 def test_drop_rate_over_http(sandbox_factory: Any) -> None:
     sandbox = sandbox_factory(drop_rate=0.25)
     client = Client.of(sandbox.credentials)

@@ -161,3 +161,19 @@ def test_a_rejected_concurrent_call_applies_nothing(silverpop_factory) -> None: 
         assert client.call(add).status_code == 429
     assert held.result().status_code == 200
     assert sandbox.contact(master, GigyaUid="late") is None
+
+
+def test_a_lost_answer_is_carried_out_and_the_connection_closed(silverpop_factory) -> None:  # type: ignore[no-untyped-def]
+    config = SilverpopConfig(seed=5, faults=FaultConfig(lost_answer_rate=0.3), job_waiting_s=10, job_running_s=10)
+    client = XmlClient(silverpop_factory(config))
+    master = client.sandbox.lists["Gigya Master"]
+    lost = []
+    for number in range(60):
+        xml = envelope("AddRecipient", f"<LIST_ID>{master}</LIST_ID>" + columns(GigyaUid=f"lost-{number}"))
+        try:
+            assert client.call(xml).status_code == 200
+        except requests.ConnectionError:
+            lost.append(number)
+            client.session = requests.Session()
+    assert 8 <= len(lost) <= 30 and client.sandbox.fault_counts["lost_answer"] == len(lost)
+    assert _added(client, "lost-") == list(range(60))  # every call was carried out, answered or not

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from dataflow.errors import FatalError
 from dataflow.retry import RetryPolicy
 from sandbox.silverpop import FaultConfig, ManualClock, SilverpopConfig, SilverpopSandbox, web
 from sandbox.silverpop.faults import FaultInjector
@@ -180,3 +181,15 @@ def test_requests_are_built_as_xml_not_text() -> None:
     text = xmlapi.envelope(op)
     assert "<UPDATE_IF_FOUND />" in text and "SKIP" not in text
     assert "&lt;/VALUE&gt;&lt;evil/&gt;" in text
+
+
+@pytest.mark.parametrize("answer", ["", "DONE?", "<html>"])
+def test_a_job_status_that_is_no_status_fails_at_once(answer: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server answering GetJobStatus without a status it could ever change would be polled for hours."""
+    asked = []
+    monkeypatch.setattr(
+        ops, "job_status", lambda client, job_id: asked.append(job_id) or ops.JobStatus(job_id, answer, "", {})
+    )
+    with pytest.raises(FatalError, match=r"GetJobStatus for job 7 with .*not a job status"):
+        ops.wait_for_job(None, 7, poll=0.001, timeout=3600)  # type: ignore[arg-type]
+    assert asked == [7]

@@ -118,6 +118,17 @@ def test_parse_bad_rows_are_rejected_with_line_numbers(tmp_path: Path) -> None:
     assert rejected[0][0]["values"] == ["3"]
 
 
+def test_parse_bad_quoting_fails_the_lines_it_spans_and_reading_goes_on(tmp_path: Path) -> None:
+    text = 'a,b\n1,"unclosed\n2,"quoted",x\n3,"ab"cd\n4,in"side\n5,ok\n6,"to the end\n7,lost\n'
+    records, rejected = parse(tmp_path, text)
+    assert [(r["a"], r["b"]) for r in records] == [("4", 'in"side'), ("5", "ok")]
+    assert [(item["line"], item["lastLine"], message) for item, message, _ in rejected] == [
+        (2, 3, "in.csv lines 2-3: cannot be read as a row: ',' expected after '\"'"),
+        (4, 4, "in.csv line 4: cannot be read as a row: ',' expected after '\"'"),
+        (7, 8, "in.csv lines 7-8: cannot be read as a row: unexpected end of data"),
+    ]
+
+
 def test_parse_infer_types_and_add_filename(tmp_path: Path) -> None:
     records, _ = parse(tmp_path, "n,f,b,zip,s\n42,1.5,true,01234,x\n", inferTypes=True, addFilename=True, name="x.csv")
     assert records == [{"n": 42, "f": 1.5, "b": True, "zip": "01234", "s": "x", "_fileName": "x.csv"}]

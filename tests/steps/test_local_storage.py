@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,12 +54,17 @@ def test_read_missing_directory_is_fatal(tmp_path: Path) -> None:
         read_all(component)
 
 
-def test_write_copies_atomically_and_passes_the_file_on(tmp_path: Path) -> None:
+def _writer(tmp_path: Path) -> tuple[Path, Path, Any]:
+    """A file to write, the target directory, and a writer into it."""
     source = tmp_path / "work" / "report.csv"
     source.parent.mkdir()
     source.write_text("a,b\n")
     target_dir = tmp_path / "out" / "nested"
-    component = build_component("datasource.write.file", {"path": str(target_dir)}, tmp_path / "w")
+    return source, target_dir, build_component("datasource.write.file", {"path": str(target_dir)}, tmp_path / "w")
+
+
+def test_write_copies_atomically_and_passes_the_file_on(tmp_path: Path) -> None:
+    source, target_dir, component = _writer(tmp_path)
     written, rejected = drive(component, [[FileRef.of(source), FileRef(name="../escape.csv", path=source, size=4)]])
     assert rejected == []
     assert sorted(p.name for p in target_dir.iterdir()) == ["escape.csv", "report.csv"]
@@ -73,6 +79,17 @@ def test_write_copies_atomically_and_passes_the_file_on(tmp_path: Path) -> None:
         "filesIn": 2,
         "filesOut": 2,
     }
+
+
+def test_write_refuses_names_that_name_no_file_of_their_own(tmp_path: Path) -> None:
+    source, target_dir, component = _writer(tmp_path)
+    files = [FileRef(name=name, path=source, size=4) for name in (".", "..", "a/..", "..\\x.csv")]
+    written, rejected = drive(component, [files])
+    assert [f.path.name for f in written] == ["x.csv"]  # a backslash separates too
+    assert [message for _, message, _ in rejected] == [
+        f"file name {name!r} cannot be used on the directory {target_dir}" for name in (".", "..", "a/..")
+    ]
+    assert sorted(p.name for p in (tmp_path / "out").rglob("*")) == ["nested", "x.csv"]  # no .part left anywhere
 
 
 def test_write_without_create_directory_needs_it(tmp_path: Path) -> None:
