@@ -158,3 +158,18 @@ def test_validating_a_directory_skips_configuration_files_beside_flows(
     assert main(["validate", str(broken)]) == 1
     output = capsys.readouterr().out
     assert "bad.json:1:" in output and "settings.yaml" not in output
+
+
+def test_a_reader_that_leaves_early_is_not_an_error() -> None:
+    """`dataflow schema | head -1`: the pipe closes under a long output; no traceback, exit 0."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dataflow.cli.main", "schema"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10).startswith(b"{")
+    process.stdout.close()
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0, error
+    assert "Traceback" not in error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,6 +148,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except commands.UsageError as problem:
         print(f"dataflow {args.command}: {problem}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `dataflow schema | head`: the reader left; not an error of ours
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush does not fail on the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
