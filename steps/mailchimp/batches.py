@@ -48,7 +48,9 @@ def read_results(client: RestClient, url: str, batch_id: str) -> dict[str, dict[
     if not url:
         raise FatalError(f"Mailchimp batch {batch_id} finished without a response_body_url")
     try:
-        response = requests.get(url, timeout=client.timeout)
+        # The client's session sends no credentials of its own (they go with each API call), so the pre-signed
+        # link is fetched without the API key, on a connection kept from the previous batch's results.
+        response = client.session.get(url, timeout=client.timeout)
         response.raise_for_status()
     except requests.RequestException as problem:
         raise FatalError(f"cannot fetch the results of Mailchimp batch {batch_id}: {type(problem).__name__}") from None
