@@ -4,6 +4,8 @@ Tokens come from ``POST /oauth2/default/v1/token`` (refresh-token grant, client 
 client can renew an expired one. Bulk activities (JSON import, removing list memberships) are ``initialized``
 until ``activity_delay_s`` has passed on the sandbox clock, then applied and ``completed``. Faults: 429 with
 ``Retry-After``, 503, and 401 for an expired token, each with Constant Contact's ``[{error_key, error_message}]``.
+An import takes 40,000 contacts and a body under 4 MB at most (Constant Contact's documented limits); the sandbox
+refuses a larger one with a 400 rather than processing part of it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sandbox.rest.tokens import VALID, TokenStore, bearer
 
 API = "/v3"
 MAX_IMPORT = 40_000
+MAX_IMPORT_BYTES = 4_000_000  # "less than 4 MB": the smaller reading, so a client that passes here passes there
 
 
 def problem(status: int, key: str, message: str, **headers: str) -> Response:
@@ -188,6 +191,8 @@ class ConstantContactSandbox(PartnerSandbox):
         return json_response(200, body)
 
     def _activity(self, request: Request, kind: str) -> Response:
+        if kind == "import" and len(request.body) >= MAX_IMPORT_BYTES:
+            return problem(400, "validation_error", f"the import body must be less than {MAX_IMPORT_BYTES:,} bytes")
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get("list_ids"), list) or not body["list_ids"]:
             return problem(400, "validation_error", "list_ids is required")

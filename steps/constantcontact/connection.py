@@ -9,6 +9,7 @@ custom field ``custom_field_1``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -36,8 +37,12 @@ STANDARD = {
 _CUSTOM = re.compile(r"^custom[ _-]?field[ _-]?(\d+)$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1024)
 def v3_name(name: str) -> str:
-    """The v3 import property for a v2-style column: ``email``, ``first_name``... or ``cf:<custom field>``."""
+    """The v3 import property for a v2-style column: ``email``, ``first_name``... or ``cf:<custom field>``.
+
+    Cached: every record of a job names the same few columns, and the regular expressions cost more than the
+    rest of a contact's mapping."""
     squeezed = re.sub(r"[\s_-]+", "", name.strip().lower())
     if squeezed in STANDARD:
         return STANDARD[squeezed]

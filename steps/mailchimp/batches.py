@@ -8,13 +8,13 @@ answers are a gzipped tar of JSON arrays of ``{status_code, operation_id, respon
 from __future__ import annotations
 
 import io
-import json
 import tarfile
 import threading
 from typing import Any
 
 import requests
 
+from dataflow import jsonio
 from dataflow.errors import FatalError
 from steps.rest.client import RestClient
 from steps.rest.polling import wait_until
@@ -48,7 +48,9 @@ def read_results(client: RestClient, url: str, batch_id: str) -> dict[str, dict[
     if not url:
         raise FatalError(f"Mailchimp batch {batch_id} finished without a response_body_url")
     try:
-        response = requests.get(url, timeout=client.timeout)
+        # The client's session sends no credentials of its own (they go with each API call), so the pre-signed
+        # link is fetched without the API key, on a connection kept from the previous batch's results.
+        response = client.session.get(url, timeout=client.timeout)
         response.raise_for_status()
     except requests.RequestException as problem:
         raise FatalError(f"cannot fetch the results of Mailchimp batch {batch_id}: {type(problem).__name__}") from None
@@ -58,7 +60,7 @@ def read_results(client: RestClient, url: str, batch_id: str) -> dict[str, dict[
             if not member.isfile() or not member.name.endswith(".json"):
                 continue
             handle = archive.extractfile(member)
-            for item in json.load(handle) if handle is not None else []:
+            for item in jsonio.loads(handle.read()) if handle is not None else []:
                 results[str(item.get("operation_id"))] = item
     return results
 
@@ -66,7 +68,7 @@ def read_results(client: RestClient, url: str, batch_id: str) -> dict[str, dict[
 def refusal(result: dict[str, Any]) -> str:
     """Mailchimp's reason for one failed operation: its detail, and the fields it named."""
     try:
-        body = json.loads(result.get("response") or "{}")
+        body = jsonio.loads(result.get("response") or "{}")
     except ValueError:
         body = {}
     detail = body.get("detail") or body.get("title") or f"HTTP {result.get('status_code')}"

@@ -11,7 +11,9 @@ inside an HTTP 200, say):
 - ``FAIL``: :class:`PartnerError` with the partner's message, for the caller to turn into a rejected record or a
   failed job.
 
-Calls go through one ``requests.Session`` per step with a pool as large as the step's concurrency.
+Calls go through one ``requests.Session`` per step with a pool as large as the step's concurrency. A ``json=``
+body is encoded once per call with orjson (``dataflow.jsonio``), not by ``requests`` with the standard library on
+every attempt: a bulk job's body is thousands of records, and encoding it was a visible share of a job's time.
 """
 
 from __future__ import annotations
@@ -103,6 +105,10 @@ class RestClient:
         """One call; ``options`` go to ``requests`` (params, json, data, files, headers). Raises by recovery."""
         url = self.url(path)
         extra = options.pop("headers", None) or {}
+        body = options.pop("json", None)
+        if body is not None:
+            options["data"] = jsonio.dumpb(body)
+            extra = {"Content-Type": "application/json", **extra}
         renewals = 0
         for attempt in range(1, self.retry.attempts + 1):
             used = self.auth.headers()

@@ -19,7 +19,7 @@ from dataflow.errors import FatalError
 from steps.rest.auth import AccessToken
 from steps.rest.client import RestClient
 from steps.rest.polling import wait_until
-from steps.rest.values import as_text, check_url, names, public_fields
+from steps.rest.values import check_url, names, public_text
 from steps.rest.writer import BufferedWriter, Refusals
 
 LEGACY_AUTH_URL = "https://auth.exacttargetapis.com/v1/requestToken"
@@ -82,7 +82,7 @@ class WriteExactTarget(BufferedWriter):
         refused: Refusals = {}
         items, where = [], []
         for index, record in enumerate(records):
-            row = {name: as_text(value) for name, value in public_fields(record).items()}
+            row = public_text(record)
             missing = [key for key in keys if not row.get(key)]
             if missing:
                 refused[index] = (f"missing primary key field(s) {', '.join(missing)}", {})
