@@ -15,5 +15,6 @@ COMPONENTS = {
     "datasource.write.amazon.s3": "steps.storage.s3:WriteS3",
     "datasource.read.azure.blob": "steps.storage.azure_blob:ReadAzureBlob",
     "datasource.write.azure.blob": "steps.storage.azure_blob:WriteAzureBlob",
+    "datasource.read.azure.sas": "steps.storage.azure_sas:ReadAzureSas",
     "datasource.write.azure.sas": "steps.storage.azure_sas:WriteAzureSas",
 }

@@ -1,5 +1,5 @@
-"""``datasource.write.azure.sas``: upload files to Azure Blob Storage with a shared access signature (SAS) instead
-of the account key, so the engine never holds a key that opens the whole account.
+"""``datasource.read.azure.sas`` / ``datasource.write.azure.sas``: Azure Blob Storage with a shared access
+signature (SAS) instead of the account key, so the engine never holds a key that opens the whole account.
 
 The SAS comes in one of three ways (the first one set wins):
 
@@ -7,13 +7,15 @@ The SAS comes in one of three ways (the first one set wins):
 - ``accountName`` + ``container`` + ``sasToken`` (and ``endpoint`` where the account is not on Azure's cloud);
 - a **SAS broker**, IdentitySync's params: ``clientId`` and ``clientSecret`` get an Azure AD token by the OAuth 2
   client-credentials grant at ``loginUrl``/oauth2/token (``resource`` = ``authenticationUrl``), and
-  ``GET authenticationUrl + blobUri + <file name>`` with that bearer token answers a SAS URL for the file.
-  IdentitySync does not document the broker's answer; we accept the URL as text, as a JSON string, or in a
-  JSON object's ``sasUrl``/``sasUri``/``uri``/``url``, and it may name the blob itself or its container (the
-  file name is then appended). A broker that answers otherwise fails the job with what it answered.
+  ``GET authenticationUrl + blobUri`` with that bearer token answers a SAS URL. The writer appends each file's
+  name and gets a SAS for that file; the reader, which must list the container, appends nothing and needs a
+  container SAS with the read and list permissions. IdentitySync does not document the broker's answer; we
+  accept the URL as text, as a JSON string, or in a JSON object's ``sasUrl``/``sasUri``/``uri``/``url``, and for
+  the writer it may name the blob itself or its container (the file name is then appended). A broker that
+  answers otherwise fails the job with what it answered.
 
-Uploads, commits, retries and failures are the blob writer's (``steps/storage/azure_blob.py``). The token and
-every SAS are masked in the trace.
+Listing, downloads, uploads, commits, retries and failures are the blob steps' (``steps/storage/azure_blob.py``).
+The token and every SAS are masked in the trace.
 """
 
 from __future__ import annotations
@@ -29,16 +31,18 @@ from dataflow import jsonio
 from dataflow.component import ParamProblem
 from dataflow.errors import FatalError
 from dataflow.runtime.context import StepContext
-from steps.storage.azure_blob import WriteAzureBlob, client_options
+from steps.storage.azure_blob import ReadAzureBlob, WriteAzureBlob, client_options
 
 BROKER_PARAMS = ("clientId", "clientSecret", "loginUrl", "authenticationUrl", "blobUri")
 _URL_KEYS = ("sasUrl", "sasUri", "uri", "url")
 
 
-class WriteAzureSas(WriteAzureBlob):
-    """Put each incoming file into the container a SAS grants; pass the file on."""
+class SasAccess:
+    """How both SAS steps reach the container; mixed in before the blob reader or writer."""
 
-    type: ClassVar[str] = "datasource.write.azure.sas"
+    params: dict[str, Any]
+    context: StepContext
+    retrying: Any
 
     @classmethod
     def check_credentials(cls, params: dict[str, Any]) -> Any:
@@ -55,9 +59,10 @@ class WriteAzureSas(WriteAzureBlob):
             )
 
     def __init__(self, params: dict[str, Any], context: StepContext) -> None:
-        super().__init__(params, context)
-        context.job.redactor.add(params.get("sasUrl"), params.get("clientSecret"))
         self._token: str | None = None
+        self._container_url: str | None = params.get("sasUrl") or None  # before the blob step names its place
+        super().__init__(params, context)  # type: ignore[call-arg]
+        context.job.redactor.add(params.get("sasUrl"), params.get("clientSecret"))
         blob_transient = self.retrying.transient
         self.retrying.transient = lambda problem: blob_transient(problem) or _network(problem)
 
@@ -67,40 +72,32 @@ class WriteAzureSas(WriteAzureBlob):
 
     @property
     def container_name(self) -> str:
-        if self.params.get("sasUrl"):
-            return urllib.parse.urlsplit(self.params["sasUrl"]).path.strip("/").split("/")[0]
+        if self._container_url:
+            return urllib.parse.urlsplit(self._container_url).path.strip("/").split("/")[-1]
         return str(self.params.get("container") or "(from the SAS broker)")
 
     @property
     def account_url(self) -> str:
-        if self.params.get("sasUrl"):
-            parts = urllib.parse.urlsplit(self.params["sasUrl"])
-            return f"{parts.scheme}://{parts.netloc}"
+        if self._container_url:
+            parts = urllib.parse.urlsplit(self._container_url)
+            return f"{parts.scheme}://{parts.netloc}" + parts.path.rstrip("/").rsplit("/", 1)[0]
         if self.broker:
             return str(self.params["authenticationUrl"]).rstrip("/")
-        return super().account_url
+        return super().account_url  # type: ignore[misc]
 
     def open_container(self) -> ContainerClient:
-        if self.params.get("sasUrl"):
-            return ContainerClient.from_container_url(self.params["sasUrl"], **client_options(self.params))
-        return super().open_container()
-
-    def blob_client(self, blob_name: str) -> Any:
-        if not self.broker:
-            return super().blob_client(blob_name)
-        url = self._ask_broker(blob_name)
-        path = urllib.parse.urlsplit(url).path
-        if not path.rstrip("/").endswith("/" + urllib.parse.quote(blob_name)):
-            container = ContainerClient.from_container_url(url, **client_options(self.params))
-            return container.get_blob_client(blob_name)
-        return BlobClient.from_blob_url(url, **client_options(self.params))
+        if self._container_url:
+            return ContainerClient.from_container_url(self._container_url, **client_options(self.params))
+        return super().open_container()  # type: ignore[misc]
 
     # the broker ---------------------------------------------------------------------------------------------
-    def _ask_broker(self, blob_name: str) -> str:
+    def ask_broker(self, blob_name: str = "") -> str:
+        """The SAS URL the broker answers for ``blob_name`` (for the container when it is empty)."""
         address = str(self.params["authenticationUrl"]).rstrip("/") + str(self.params["blobUri"])
         address += urllib.parse.quote(blob_name)
+        subject = blob_name or "the container"
         answer = self.retrying.call(
-            f"asking the SAS broker for {blob_name}",
+            f"asking the SAS broker for {subject}",
             lambda: requests.get(address, headers={"Authorization": f"Bearer {self.token}"}, timeout=self._timeout),
         )
         if answer.status_code in (401, 403):
@@ -139,6 +136,41 @@ class WriteAzureSas(WriteAzureBlob):
     @property
     def _timeout(self) -> float:
         return float(self.params.get("timeout") or 60)
+
+
+class ReadAzureSas(SasAccess, ReadAzureBlob):
+    """Emit the blobs under ``blobPrefix`` that a container SAS lets us list and read, selected as every file
+    reader selects."""
+
+    type: ClassVar[str] = "datasource.read.azure.sas"
+
+    def open_container(self) -> ContainerClient:
+        if self.broker and self._container_url is None:
+            url = self.ask_broker()
+            signed_resource = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("sr", [""])[0]
+            if signed_resource in ("b", "bs", "bv"):
+                raise FatalError(
+                    "the SAS broker answered a SAS for one blob; reading needs a container SAS with the read and "
+                    "list permissions"
+                )
+            self._container_url = url
+        return super().open_container()
+
+
+class WriteAzureSas(SasAccess, WriteAzureBlob):
+    """Put each incoming file into the container a SAS grants; pass the file on."""
+
+    type: ClassVar[str] = "datasource.write.azure.sas"
+
+    def blob_client(self, blob_name: str) -> Any:
+        if not self.broker:
+            return super().blob_client(blob_name)
+        url = self.ask_broker(blob_name)
+        path = urllib.parse.urlsplit(url).path
+        if not path.rstrip("/").endswith("/" + urllib.parse.quote(blob_name)):
+            container = ContainerClient.from_container_url(url, **client_options(self.params))
+            return container.get_blob_client(blob_name)
+        return BlobClient.from_blob_url(url, **client_options(self.params))
 
 
 def _network(problem: BaseException) -> str | None:

@@ -1,6 +1,7 @@
-"""datasource.write.azure.sas against azurite: a container SAS URL, an account + SAS token, and a SAS broker
-(an OAuth 2 client-credentials token, then the broker's SAS URL per file) stood in by a small loopback server
-that hands out azurite SAS URLs. Secrets, tokens and SAS signatures never reach the job status."""
+"""datasource.read.azure.sas and datasource.write.azure.sas against azurite: a container SAS URL, an account +
+SAS token, and a SAS broker (an OAuth 2 client-credentials token, then the broker's SAS URL: one per file for the
+writer, one container SAS for the reader) stood in by a small loopback server that hands out azurite SAS URLs.
+Secrets, tokens and SAS signatures never reach the job status."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dataflow.testing import run_spliced
+from dataflow.testing import CAPTURED, run_spliced
 from tests.storage.service import FAST, AzureStandIn
 
 CLIENT_ID, CLIENT_SECRET, TOKEN = "app-1", "app-secret-value", "token-abc-123"
@@ -25,6 +27,8 @@ class Broker:
 
     def __init__(self, azure: AzureStandIn, container: str) -> None:
         self.asked: list[str] = []
+        self.read_permission = "rl"  # what the container SAS for readers grants
+        self.read_answers_a_blob = False  # answer readers a SAS for one blob instead
         broker = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,6 +42,10 @@ class Broker:
             def do_GET(self) -> None:  # /api/sasstorage/create/<name>
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     self._answer(401, {"error": "no"})
+                    return
+                if self.path == "/api/sasstorage/read/":
+                    broker.asked.append("(container)")
+                    self._answer(200, {"sasUrl": broker.read_sas()})
                     return
                 name = urllib.parse.unquote(self.path.removeprefix("/api/sasstorage/create/"))
                 broker.asked.append(name)
@@ -59,13 +67,31 @@ class Broker:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def params(self, secret: str = CLIENT_SECRET) -> dict[str, Any]:
+        self.azure, self.container = azure, container
+
+    def read_sas(self) -> str:
+        if self.read_answers_a_blob:
+            from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+            server = self.azure.server
+            token = generate_blob_sas(
+                server.account_name,
+                self.container,
+                "a.csv",
+                account_key=server.account_key,
+                permission=BlobSasPermissions(read=True),
+                expiry=datetime.now(UTC) + timedelta(hours=1),
+            )
+            return f"{server.endpoint}/{self.container}/a.csv?{token}"
+        return self.azure.sas_url(self.container, self.read_permission)
+
+    def params(self, secret: str = CLIENT_SECRET, blob_uri: str = "/api/sasstorage/create/") -> dict[str, Any]:
         return {
             "clientId": CLIENT_ID,
             "clientSecret": secret,
             "loginUrl": f"{self.url}/tenant",
             "authenticationUrl": self.url,
-            "blobUri": "/api/sasstorage/create/",
+            "blobUri": blob_uri,
             **FAST,
         }
 
@@ -137,3 +163,84 @@ def test_the_template_params_validate_without_a_sas(tmp_path: Path) -> None:
     found = validate_text(json.dumps(flow), "flow.json")
     assert not found.ok
     assert any("set sasUrl, or accountName + container + sasToken" in d.message for d in found.diagnostics)
+
+
+# reading ----------------------------------------------------------------------------------------------------
+READ_SELECTION = {"blobPrefix": "in/", "fileNameRegex": ".*\\.csv", "sortBy": "name"}
+
+
+def seed(azure: AzureStandIn, container: str) -> None:
+    for name in ("in/b.csv", "in/a.csv", "in/notes.txt", "in/deeper/c.csv", "other.csv"):
+        azure.put(container, name, f"UID\n{name}\n".encode())
+
+
+def download(params: dict[str, Any], tmp_path: Path) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    flow = {
+        "name": "sas-read",
+        "steps": [
+            {"id": "azure", "type": "datasource.read.azure.sas", "params": params, "next": ["seen"]},
+            {"id": "seen", "type": "testing.capture.files", "params": {}},
+        ],
+    }
+    status = run_spliced(flow, {}, tmp_path / "jobs", full_extract=True)
+    return status, list(CAPTURED.get("seen", []))
+
+
+def test_read_with_a_container_sas_url(azure: AzureStandIn, container: str, tmp_path: Path) -> None:
+    seed(azure, container)
+    url = azure.sas_url(container, "rl")
+    status, seen = download({"sasUrl": url, **READ_SELECTION, **FAST}, tmp_path)
+    assert status["status"] == "succeeded", status.get("errorMessage")
+    assert seen == [("a.csv", b"UID\nin/a.csv\n"), ("b.csv", b"UID\nin/b.csv\n")]
+    assert urllib.parse.urlsplit(url).query not in json.dumps(status)
+
+
+def test_read_with_an_account_and_a_sas_token(azure: AzureStandIn, container: str, tmp_path: Path) -> None:
+    seed(azure, container)
+    token = azure.server.sas_token(container, "rl")
+    params = {"accountName": azure.server.account_name, "container": container, "sasToken": token}
+    status, seen = download({**params, "endpoint": azure.server.endpoint, **READ_SELECTION, **FAST}, tmp_path)
+    assert status["status"] == "succeeded", status.get("errorMessage")
+    assert [name for name, _ in seen] == ["a.csv", "b.csv"]
+
+
+def test_read_through_the_sas_broker(azure: AzureStandIn, container: str, broker: Broker, tmp_path: Path) -> None:
+    seed(azure, container)
+    status, seen = download({**broker.params(blob_uri="/api/sasstorage/read/"), **READ_SELECTION}, tmp_path)
+    assert status["status"] == "succeeded", status.get("errorMessage")
+    assert [name for name, _ in seen] == ["a.csv", "b.csv"]
+    assert broker.asked == ["(container)"]  # one container SAS for the whole listing and every download
+    text = json.dumps(status)
+    assert TOKEN not in text and CLIENT_SECRET not in text and "sig=" not in text
+
+
+def test_a_broker_answering_a_blob_sas_fails_the_read(
+    azure: AzureStandIn, container: str, broker: Broker, tmp_path: Path
+) -> None:
+    seed(azure, container)
+    broker.read_answers_a_blob = True
+    status, seen = download({**broker.params(blob_uri="/api/sasstorage/read/"), **READ_SELECTION}, tmp_path)
+    assert status["status"] == "failed" and seen == []
+    assert "reading needs a container SAS with the read and list permissions" in status["errorMessage"]
+    assert "sig=" not in json.dumps(status)
+
+
+def test_a_sas_that_cannot_list_fails_the_read_naming_the_permission(
+    azure: AzureStandIn, container: str, tmp_path: Path
+) -> None:
+    seed(azure, container)
+    url = azure.sas_url(container, "r")  # read, but no list
+    status, seen = download({"sasUrl": url, **READ_SELECTION, **FAST}, tmp_path)
+    assert status["status"] == "failed" and seen == []
+    assert "permission denied listing blobs" in status["errorMessage"], status["errorMessage"]
+    assert container in status["errorMessage"]
+    assert urllib.parse.urlsplit(url).query not in json.dumps(status)
+
+
+def test_the_reader_wants_one_way_to_the_sas(tmp_path: Path) -> None:
+    from dataflow.validation import validate_text
+
+    step = {"id": "azure", "type": "datasource.read.azure.sas", "params": {"sasToken": "sv=1&sig=x"}}
+    found = validate_text(json.dumps({"name": "x", "steps": [step]}), "flow.json")
+    assert not found.ok
+    assert any("sasToken needs accountName and container" in d.message for d in found.diagnostics)
