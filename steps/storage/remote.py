@@ -7,7 +7,10 @@ says how to list, fetch and put on its own protocol.
   IdentitySync does not document a delta rule for file stores; ours is "mtime at or after the window's start,
   to the whole second". Stores report times to the second (FTP ``MDTM``, SFTP), and a file written in the same
   second as the last successful job started must not be lost, so the boundary second is read again: a file is
-  read twice rather than never. A file whose time the store does not report is always read.
+  read twice rather than never. A file whose time the store does not report is always read. Our own writers'
+  in-progress names (``.NAME.<8 hex>.part`` of the local writer, ``NAME.<8 hex>.tmp`` of the FTP and SFTP
+  writers) are never selected, even by ``.*``: a writer killed mid-upload leaves one behind, and reading it
+  would feed half a file into the next flow.
 - **Names** (:func:`remote_name`): a file travels under its base name only; a name that would climb out of the
   target folder or carries control characters is refused, so nothing lands outside ``remotePath``/the prefix.
 - **Reading** (:class:`StoreReader`): list, select, then download one file at a time into the step's work
@@ -35,6 +38,7 @@ from dataflow.files import FileRef
 from dataflow.runtime.context import JobContext
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+IN_PROGRESS = re.compile(r"\..+\.[0-9a-f]{8}\.part|.+\.[0-9a-f]{8}\.tmp")  # our writers' temporary names
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,11 @@ class FileSelection:
 
     def select(self, listed: Iterable[RemoteFile]) -> list[RemoteFile]:
         """The files to read, in the order asked for."""
-        found = [entry for entry in listed if self.pattern.fullmatch(entry.name) and self._changed(entry)]
+        found = [
+            entry
+            for entry in listed
+            if self.pattern.fullmatch(entry.name) and not IN_PROGRESS.fullmatch(entry.name) and self._changed(entry)
+        ]
         if self.sort_by == "name":
             found.sort(key=lambda entry: entry.name, reverse=self.descending)
         else:

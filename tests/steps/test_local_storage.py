@@ -99,3 +99,22 @@ def test_write_without_create_directory_needs_it(tmp_path: Path) -> None:
             {"path": str(tmp_path / "missing"), "createDirectory": False},
             tmp_path / "w",
         )
+
+
+def test_read_never_selects_a_writers_leftover_temporary_file(tmp_path: Path) -> None:
+    """A writer killed mid-copy (kill -9 gives it no chance to clean up) leaves its temporary file; the next
+    reader of the directory, even with ``.*``, must not feed that half file on."""
+    leftovers = [".report.csv.1f2e3d4c.part", "report.csv.a1b2c3d4.tmp"]  # local; FTP and SFTP writers
+    look_alikes = ["report.part", ".hidden.csv", "report.csv.tmp", "data.1f2e3d4c.part", ".x.NOTHEX12.part"]
+    _files(tmp_path / "in", ["report.csv", *leftovers, *look_alikes])
+    found = read_all(build_component("datasource.read.file", {"path": str(tmp_path / "in")}, tmp_path / "w"))
+    assert sorted(f.name for f in found) == sorted(["report.csv", *look_alikes])
+
+
+def test_a_killed_writers_part_file_is_not_read_by_the_next_flow(tmp_path: Path) -> None:
+    source, target, writer = _writer(tmp_path)
+    drive(writer, [[FileRef.of(source)]])
+    written = sorted(path.name for path in target.iterdir())
+    (target / ".report.csv.ab12cd34.part").write_text("UID\nhalf")  # what a SIGKILL mid-copy leaves
+    found = read_all(build_component("datasource.read.file", {"path": str(target)}, tmp_path / "w2"))
+    assert [f.name for f in found] == written == ["report.csv"]
