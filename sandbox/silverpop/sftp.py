@@ -9,6 +9,7 @@ same file, which node-engage and the PHP connector respectively rely on. Shell, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
 from collections.abc import Callable
@@ -92,8 +93,8 @@ class SFTPService:
             acceptor = loop.run_until_complete(self._listen())
         except BaseException as problem:  # reported to start(); the thread must not die silently
             self._error = problem
+            loop.close()  # before start() hears of it: stop() must not find a loop on its way to closing
             self._ready.set()
-            loop.close()
             return
         self.port = acceptor.get_port()
         self._ready.set()
@@ -128,7 +129,12 @@ class SFTPService:
         return self._host_key.get_fingerprint("sha256")
 
     def stop(self) -> None:
-        if self._loop is not None and self._thread is not None and self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-        self._thread = None
+        """Stop serving; also safe after a failed start (a busy port), whose loop is already closed."""
+        thread, self._thread = self._thread, None
+        loop = self._loop
+        if thread is None or loop is None:
+            return
+        if not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+                loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
