@@ -156,6 +156,24 @@ def read_blocks(source: IO[bytes], flags: int) -> Iterator[bytes]:
         yield block
 
 
+def block_starts(source: IO[bytes]) -> list[int]:
+    """Where each block of an lzop file starts (the ``.lzo.index`` of a file another compressor wrote), found by
+    walking the block headers without unpacking anything."""
+    header = read_header(source)
+    starts: list[int] = []
+    while True:
+        offset = source.tell()
+        (size,) = struct.unpack(">I", _exactly(source, 4, f"block {len(starts) + 1}"))
+        if size == 0:
+            return starts
+        (packed_size,) = struct.unpack(">I", _exactly(source, 4, f"block {len(starts) + 1}"))
+        fields = bool(header.flags & (F_ADLER32_D | F_CRC32_D))
+        if packed_size < size:
+            fields += bool(header.flags & (F_ADLER32_C | F_CRC32_C))
+        source.seek(4 * fields + packed_size, 1)
+        starts.append(offset)
+
+
 def _checksum_field(source: IO[bytes], flags: int, adler: int, crc: int, number: int) -> int | None:
     if flags & (adler | crc):
         return struct.unpack(">I", _exactly(source, 4, f"block {number}"))[0]

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from steps.file.lzop import BLOCK_SIZE, MAGIC
+from dataflow.files import FileRef
+from dataflow.testing import run_spliced
+from steps.file.lzop import BLOCK_SIZE, MAGIC, read_header
 from tests.steps.file_steps import left_in_work, make, run
 
 LZOP = shutil.which("lzop")
@@ -22,9 +24,14 @@ TEXT = b"".join(b"u%d,user%d@example.com,Name %d,f,%d\n" % (i, i, i, i % 90) for
 MIXED = TEXT + os.urandom(300_000) + TEXT[:1000]  # compressible, incompressible (stored) and a short last block
 
 
+COMPRESSORS = ["lzop", "builtin"]  # the program (what auto picks when it is installed) and lzokay in-process
+
+
+@pytest.mark.parametrize("compressor", COMPRESSORS)
 @pytest.mark.parametrize("data", [b"", b"x", TEXT, MIXED], ids=["empty", "one-byte", "text", "mixed"])
-def test_what_we_write_lzop_reads(tmp_path: Path, data: bytes) -> None:
-    [lzo], rejected, _ = run(tmp_path, "file.compress.lzo", [make(tmp_path, "accounts.csv", data)])
+def test_what_we_write_lzop_reads(tmp_path: Path, data: bytes, compressor: str) -> None:
+    source = make(tmp_path, "accounts.csv", data)
+    [lzo], rejected, _ = run(tmp_path, "file.compress.lzo", [source], compressor=compressor)
     assert rejected == [] and lzo.name == "accounts.csv.lzo"
     subprocess.run([LZOP, "-t", str(lzo.path)], check=True, capture_output=True)
     out = tmp_path / "unpacked"
@@ -48,15 +55,18 @@ def test_what_lzop_writes_we_read(tmp_path: Path, level: str, checksums: list[st
     assert plain.name == "export.csv" and plain.path.read_bytes() == MIXED
 
 
-def test_round_trip_through_both_steps(tmp_path: Path) -> None:
-    [lzo], _, _ = run(tmp_path / "a", "file.compress.lzo", [make(tmp_path, "a.csv", MIXED)])
+@pytest.mark.parametrize("compressor", COMPRESSORS)
+def test_round_trip_through_both_steps(tmp_path: Path, compressor: str) -> None:
+    [lzo], _, _ = run(tmp_path / "a", "file.compress.lzo", [make(tmp_path, "a.csv", MIXED)], compressor=compressor)
     [back], _, _ = run(tmp_path / "b", "file.uncompress.lzo", [lzo])
     assert back.path.read_bytes() == MIXED
 
 
-def test_the_index_lists_every_block_offset(tmp_path: Path) -> None:
-    data = TEXT * 3  # several 256 KiB blocks
-    emitted, _, component = run(tmp_path, "file.compress.lzo", [make(tmp_path, "k.csv", data)], createIndexFile=True)
+@pytest.mark.parametrize("compressor", COMPRESSORS)
+def test_the_index_lists_every_block_offset(tmp_path: Path, compressor: str) -> None:
+    data = TEXT * 3 + os.urandom(BLOCK_SIZE)  # several 256 KiB blocks, the last one stored as it is
+    source = make(tmp_path, "k.csv", data)
+    emitted, _, component = run(tmp_path, "file.compress.lzo", [source], createIndexFile=True, compressor=compressor)
     lzo, index = emitted
     assert [lzo.name, index.name] == ["k.csv.lzo", "k.csv.lzo.index"]
     assert component.counters.files_out == 2
@@ -66,6 +76,46 @@ def test_the_index_lists_every_block_offset(tmp_path: Path) -> None:
     for number, offset in enumerate(offsets):  # each offset is a block header: its uncompressed length
         (size,) = struct.unpack(">I", blob[offset : offset + 4])
         assert size == min(BLOCK_SIZE, len(data) - number * BLOCK_SIZE)
+
+
+def test_auto_uses_the_lzop_program_when_installed_and_the_builtin_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, _, with_program = run(tmp_path / "a", "file.compress.lzo", [make(tmp_path, "a.csv", TEXT)])
+    assert with_program._lzop == LZOP
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    [lzo], _, without = run(tmp_path / "b", "file.compress.lzo", [make(tmp_path, "b.csv", TEXT)])
+    assert without._lzop is None
+    with open(lzo.path, "rb") as written:
+        assert read_header(written).method == 3  # LZO1X-999: lzokay's, where lzop -3 writes method 1 or 2
+    [back], _, _ = run(tmp_path / "c", "file.uncompress.lzo", [lzo])
+    assert back.path.read_bytes() == TEXT
+
+
+def test_compressor_lzop_without_the_program_fails_the_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = make(tmp_path, "a.csv", TEXT)
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    flow = {
+        "name": "lzo",
+        "steps": [
+            {"id": "given", "type": "testing.files", "params": {"paths": [str(source.path)]}, "next": ["pack"]},
+            {"id": "pack", "type": "file.compress.lzo", "params": {"compressor": "lzop"}},
+        ],
+    }
+    status = run_spliced(flow, {}, tmp_path / "jobs")
+    assert status["status"] == "failed"
+    assert "step 'pack'" in status["errorMessage"]
+    assert "param 'compressor' is lzop, but the lzop program is not on PATH" in status["errorMessage"]
+
+
+def test_a_file_whose_path_has_another_name_still_unpacks(tmp_path: Path) -> None:
+    """lzop names the file it reads in the header; a work file under another name goes through stdin instead."""
+    stored = make(tmp_path, "part-0001.tmp", MIXED)
+    renamed = FileRef(name="accounts.csv", path=stored.path, size=stored.size)
+    [lzo], _, _ = run(tmp_path, "file.compress.lzo", [renamed], compressor="lzop")
+    assert lzo.name == "accounts.csv.lzo"
+    unpacked = subprocess.run([LZOP, "-d", "-c", str(lzo.path)], check=True, capture_output=True).stdout
+    assert unpacked == MIXED
 
 
 def test_corrupt_and_truncated_files_fail_with_a_reason(tmp_path: Path) -> None:
