@@ -1,6 +1,6 @@
 """IdentitySync's SQL-like ``idx.search`` query: parsed once, compiled to a Python predicate.
 
-    SELECT * | field[, field...] FROM table
+    SELECT * | count(*) | field[, field...] FROM table
       [WHERE condition] [ORDER BY field [ASC|DESC][, ...]] [START n] [LIMIT n]
 
 A condition combines ``field op value`` (``= != <> < <= > >=``), ``field [NOT] IN (v, ...)``,
@@ -50,13 +50,14 @@ class Token:
 @dataclass
 class Query:
     table: str
-    fields: list[str] | None  # None: SELECT *
+    fields: list[str] | None  # None: SELECT * (and SELECT count(*))
     where: Predicate | None = None
     conjuncts: list[tuple[str, str, Any]] = field(default_factory=list)  # top-level AND-ed `field op literal`
     where_is_conjuncts: bool = True  # the WHERE is exactly the conjuncts (nothing else to evaluate)
     order_by: list[tuple[str, bool]] = field(default_factory=list)  # (field, descending)
     start: int = 0
     limit: int | None = None
+    count: bool = False  # SELECT count(*): one row, {"count(*)": the number of matching rows}
 
 
 def tokenize(text: str) -> list[Token]:

@@ -66,6 +66,15 @@ class Parser:
         token = self.current
         return (token.kind == "keyword" and token.value in keywords) or (token.kind == "op" and token.text in keywords)
 
+    def _is_count(self) -> bool:
+        """``count(*)``: four tokens, the word case-insensitive."""
+        word, *rest = self.tokens[self.index : self.index + 4]
+        return (
+            word.kind == "word"
+            and str(word.value).lower() == "count"
+            and [token.text for token in rest] == ["(", "*", ")"]
+        )
+
     def _expect(self, keyword: str) -> Token:
         if not self._is(keyword):
             raise self._error(f"expected {keyword.upper() if keyword.isalpha() else repr(keyword)}")
@@ -92,16 +101,20 @@ class Parser:
     def query(self) -> Query:
         self._expect("select")
         fields: list[str] | None
+        counting = False
         if self._is("*"):
             self._advance()
             fields = None
+        elif self._is_count():
+            self.index += 4
+            fields, counting = None, True
         else:
             fields = [self._field()]
             while self._is(","):
                 self._advance()
                 fields.append(self._field())
         self._expect("from")
-        result = Query(table=self._field(), fields=fields)
+        result = Query(table=self._field(), fields=fields, count=counting)
         if self._is("where"):
             self._advance()
             start = self.index

@@ -1,9 +1,11 @@
-"""idx.search over ``dataflow``, ``dataflow_draft``, ``scheduling`` and ``idx_job_status``.
+"""idx.search over ``dataflow``, ``dataflow_draft``, ``scheduling``, ``idx_job_status`` and ``script``.
 
 The query is parsed once (and cached); the part of it that maps onto the store's columns — leading AND-ed
 equalities, and the order when it is on columns — runs in SQL; everything else is evaluated here over the
 site's rows as the API shows them. Without a cursor, ``LIMIT`` (default 300) caps the answer and ``START``
 skips rows; with ``openCursor=true`` it is the page size and ``nextCursorId`` fetches the next page.
+``SELECT count(*)`` answers one row, ``{"count(*)": n}``, counted in SQL where the filter allows. ``script`` is not
+in the store: its rows are the registered components (``scripts.py``), filtered and ordered here.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from dataflow.server.envelope import invalid, missing
 from dataflow.server.params import boolean
 from dataflow.server.query import Query, QuerySyntaxError, parse
 from dataflow.server.query_parser import lookup
+from dataflow.server.scripts import script_rows
 from dataflow.store import SEARCH_COLUMNS
+
+TABLES = [*SEARCH_COLUMNS, "script"]
 
 DEFAULT_LIMIT = 300
 
@@ -32,8 +37,10 @@ def search(ctx: ServerContext, site: str, params: dict[str, str]) -> dict[str, A
         query = parse(text)
     except QuerySyntaxError as problem:
         raise invalid(f"query: {problem}") from None
-    if query.table not in SEARCH_COLUMNS:
-        raise invalid(f"query: unknown table '{query.table}'; known: {', '.join(SEARCH_COLUMNS)}")
+    if query.table not in TABLES:
+        raise invalid(f"query: unknown table '{query.table}'; known: {', '.join(TABLES)}")
+    if query.count:
+        return _count(ctx, site, query)
     size = DEFAULT_LIMIT if query.limit is None else query.limit
     if boolean(params, "openCursor"):
         return ctx.cursors.open(site, _project(query, rows(ctx, site, query)[query.start :]), size)
@@ -44,13 +51,26 @@ def search(ctx: ServerContext, site: str, params: dict[str, str]) -> dict[str, A
     return {"result": page, "resultCount": len(page), "totalCount": len(matching)}
 
 
+def _count(ctx: ServerContext, site: str, query: Query) -> dict[str, Any]:
+    if _fully_in_sql(query):
+        equals = {name: value for name, _, value in query.conjuncts}
+        total = ctx.store.count(query.table, site, equals)
+    else:
+        total = len(rows(ctx, site, query))
+    return {"result": [{"count(*)": total}], "resultCount": 1, "totalCount": total}
+
+
 def rows(ctx: ServerContext, site: str, query: Query) -> list[dict[str, Any]]:
     """Every row of ``site`` that matches, in the query's order, as the API shows it."""
-    columns = SEARCH_COLUMNS[query.table]
-    equals = {name: value for name, _, value in query.conjuncts if name in columns}
-    in_sql = all(name in columns for name, _ in query.order_by)
-    found = ctx.store.search(query.table, site, equals, query.order_by if in_sql else None)
-    shaped = [_shape(ctx, query.table, row) for row in found]
+    if query.table == "script":
+        shaped = [dict(row) for row in script_rows(ctx.registry)]
+        in_sql = False
+    else:
+        columns = SEARCH_COLUMNS[query.table]
+        equals = {name: value for name, _, value in query.conjuncts if name in columns}
+        in_sql = all(name in columns for name, _ in query.order_by)
+        found = ctx.store.search(query.table, site, equals, query.order_by if in_sql else None)
+        shaped = [_shape(ctx, query.table, row) for row in found]
     if query.where is not None:
         shaped = [row for row in shaped if query.where(row)]
     if not in_sql:
@@ -61,6 +81,8 @@ def rows(ctx: ServerContext, site: str, query: Query) -> list[dict[str, Any]]:
 
 def _fully_in_sql(query: Query) -> bool:
     """Whether filter and order both run in SQL, so that LIMIT can too (the common `WHERE id = ...` lookups)."""
+    if query.table not in SEARCH_COLUMNS:
+        return False
     columns = SEARCH_COLUMNS[query.table]
     return (
         query.where_is_conjuncts

@@ -92,3 +92,34 @@ def test_the_parser_reads_the_idx_examples_and_refuses_junk() -> None:
         with pytest.raises(QuerySyntaxError) as problem:
             parse(junk)
         assert problem.value.column == column, problem.value
+
+
+def test_count_star_counts_the_site_s_matching_rows(served: Served, seven_flows: list[str]) -> None:
+    client = served.client()
+    everything = client.ok("idx.search", query="SELECT count(*) FROM dataflow")
+    assert everything["result"] == [{"count(*)": 7}] and everything["totalCount"] == 7  # site B's flow not counted
+    in_sql = client.ok("idx.search", query=f"select COUNT(*) from dataflow where id = '{seven_flows[2]}'")
+    assert in_sql["result"] == [{"count(*)": 1}]
+    evaluated = client.ok("idx.search", query="SELECT count(*) FROM dataflow WHERE description = 'odd' OR version > 1")
+    assert evaluated["result"] == [{"count(*)": 3}]  # flows 1, 3 (odd, and bumped to version 2) and 5
+    assert client.ok("idx.search", query="SELECT count(*) FROM idx_job_status")["result"] == [{"count(*)": 0}]
+    bad = client.call("idx.search", query="SELECT count(name) FROM dataflow")
+    assert bad["errorCode"] == 400006 and "expected FROM" in bad["errorDetails"]
+
+
+def test_the_script_table_lists_the_registered_components(served: Served) -> None:
+    client = served.client()
+    types = served.ctx.registry.types()
+    one = client.ok("idx.search", query="SELECT * FROM script WHERE id = 'datasource.read.gigya.account'")
+    [row] = one["result"]
+    assert row["category"] == "datasource" and (row["consumes"], row["produces"]) == (None, "records")
+    assert row["paramsSchema"] == served.ctx.registry.get("datasource.read.gigya.account").schema
+    assert row["description"]
+    listed = client.ok("idx.search", query="SELECT id FROM script ORDER BY id DESC LIMIT 1000")
+    assert [r["id"] for r in listed["result"]] == sorted(types, reverse=True) and listed["totalCount"] == len(types)
+    writers = client.ok("idx.search", query="SELECT count(*) FROM script WHERE id LIKE 'datasource.write.%'")
+    assert writers["result"] == [{"count(*)": sum(t.startswith("datasource.write.") for t in types)}]
+    same_for_b = served.client(SITE_B).ok("idx.search", query="SELECT count(*) FROM script")
+    assert same_for_b["result"] == [{"count(*)": len(types)}]
+    page = client.ok("idx.search", query="SELECT id FROM script ORDER BY id LIMIT 10", openCursor="true")
+    assert len(page["result"]) == 10 and "nextCursorId" in page
