@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from dataflow.errors import RecordError
 from dataflow.expressions import matching, values
 from dataflow.expressions.errors import ExpressionError
-from dataflow.javaregex import JavaRegexError
+from dataflow.javaregex import JavaRegexError, Pattern
 
 Run = Callable[[dict], Any]
 
@@ -49,7 +48,7 @@ def folded(operation: Callable[..., Any], *operands: Code) -> Code | None:
         return None  # it fails only if evaluated: leave that to the record that reaches it
 
 
-def checked_regex(pattern: str, offset: int) -> re.Pattern[str]:
+def checked_regex(pattern: str, offset: int) -> Pattern:
     """A literal regex compiled now, so that a bad one is a compile-time error pointing at it."""
     try:
         return matching.java_regex(pattern)

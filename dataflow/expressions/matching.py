@@ -12,22 +12,21 @@ expression is compiled; a computed one goes through a small cache.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 from dataflow.errors import RecordError
 from dataflow.expressions.values import MAX_TEXT, check_text_length, describe, equals, to_string
-from dataflow.javaregex import JavaRegexError, compile_regex, translate_replacement
+from dataflow.javaregex import JavaRegexError, Pattern, compile_regex, translate_replacement
 
 
-def java_regex(pattern: str) -> re.Pattern[str]:
+def java_regex(pattern: str) -> Pattern:
     """The pattern compiled for Python; raises ``JavaRegexError`` when it is invalid."""
     return compile_regex(pattern)
 
 
 @lru_cache(maxsize=256)
-def cached_regex(pattern: str) -> re.Pattern[str]:
+def cached_regex(pattern: str) -> Pattern:
     """A computed pattern (from a field), compiled once per distinct text; a bad one fails the record."""
     try:
         return compile_regex(pattern)

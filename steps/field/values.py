@@ -19,7 +19,7 @@ from dataflow.errors import RecordError
 from dataflow.fieldpath import MISSING, compile_getter, compile_setter, parse
 from dataflow.javadate import PatternError, compile_pattern
 from dataflow.javadate_parse import compile_parser, zone_named
-from dataflow.javaregex import JavaRegexError, compile_regex, translate_replacement
+from dataflow.javaregex import JavaRegexError, Pattern, compile_regex, translate_replacement
 from dataflow.runtime.context import StepContext
 
 Substitute = Callable[[str], str]
@@ -36,9 +36,9 @@ class _Bad(ValueError):
 # ------------------------------------------------------------------------------------------ field.replace
 
 
-def _can_match_empty_and_text(pattern: re.Pattern[str]) -> bool:
+def _can_match_empty_and_text(pattern: Pattern) -> bool:
     try:
-        low, high = re._parser.parse(pattern.pattern, pattern.flags).getwidth()  # type: ignore[attr-defined]
+        low, high = re._parser.parse(pattern.pattern, re.ASCII).getwidth()  # type: ignore[attr-defined]
     except Exception:  # a private API: if it moves, skipping empty matches is the safe reading
         return True
     return low == 0 and high > 0
@@ -62,8 +62,7 @@ def compile_substitution(item: dict[str, Any]) -> Substitute:
     if not _can_match_empty_and_text(pattern):
         return partial(pattern.sub, template)
     if literal is None:
-        expand = re.Match.expand
-        return partial(pattern.sub, lambda m: expand(m, template) if m.end() > m.start() else "")
+        return partial(pattern.sub, lambda m: m.expand(template) if m.end() > m.start() else "")
     return partial(pattern.sub, lambda m: literal if m.end() > m.start() else "")
 
 
