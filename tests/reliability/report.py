@@ -119,7 +119,11 @@ SUITES: dict[str, str] = {
         "field replaced by itself). The hostile record fails with its reason (or yields a plain value), the others "
         "pass unchanged, nothing reaches the disk or the network. Found and fixed: `s.replace('a', s)` on a "
         "100,000-character field asked for a 10-billion-character string; JEXL texts are now capped at 16M "
-        "characters before they are built."
+        "characters before they are built. Authors' regexes (field.replace; JEXL `=~`, `matches`, `replaceAll`, "
+        "`split`, and a pattern taken from a field) with catastrophic backtracking, `(a|aa)+$` on 40 a's and a `!`: "
+        "found and fixed: Python's `re` cannot be interrupted, so one such value held the job for hours; a pattern "
+        "whose shape can backtrack exponentially now runs on the `regex` module with a time limit per value "
+        "(2 s; 0.2 s in the suite) and fails that record with the reason."
     ),
 }
 

@@ -4,7 +4,8 @@ record.evaluate (JavaScript in QuickJS) gets infinite loops, deep recursion, mem
 reaching the outside a script might try (require, import, fetch, XMLHttpRequest, the std/os modules, process,
 Deno, WebAssembly). field.evaluate (JEXL compiled to Python) gets the ways into Python internals (__class__,
 __globals__, getattr, __import__, eval), Java reflection, and growth: huge exponents and products, texts
-multiplied, a field replaced by itself.
+multiplied, a field replaced by itself. Authors' regexes (field.replace, and JEXL's ``=~``, ``matches``,
+``replaceAll``, ``split``) get catastrophic backtracking, which Python's ``re`` could not interrupt.
 
 Each payload runs in a job of three records where only the middle one triggers it. What must hold: the payload is
 refused with a clear reason — at validation (a FILE:LINE finding), or as that record's failure down the error
@@ -19,6 +20,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from dataflow import javaregex
 from dataflow.validation import validate_text
 from tests.helpers import COLLECTED, registry, run_flow
 from tests.reliability.figures import check, declare
@@ -90,11 +94,42 @@ JEXL_CASE = declare(
     "payloads",
     "a FILE:LINE finding, or the record fails with the reason, or a plain value; the others pass; the job succeeds",
 )
+EVIL_VALUE = "a" * 40 + "!"  # with an overlapping repetition, about 10^8 ways to fail per starting point
+REGEXES: dict[str, dict[str, Any]] = {
+    "field.replace (a|aa)+$": {
+        "type": "field.replace",
+        "params": {"fields": [{"field": "evil", "regex": "(a|aa)+$", "replacement": "x"}]},
+    },
+    "field.replace ^(a|a)*$": {
+        "type": "field.replace",
+        "params": {"fields": [{"field": "evil", "regex": "^(a|a)*$", "replacement": "x"}]},
+    },
+    "JEXL =~ (\\w|\\w\\w)+$": {"expression": "evil =~ '(\\\\w|\\\\w\\\\w)+$'"},
+    "JEXL matches()": {"expression": "evil.matches('(a|aa)+$')"},
+    "JEXL replaceAll() lazy": {"expression": "evil.replaceAll('(?:a|aa)+?$', 'x')"},
+    "JEXL split()": {"expression": "evil.split('(a|aa)+$')"},
+    "JEXL =~ a pattern from a field": {"expression": "evil =~ pattern"},
+}
+REGEX_CASE = declare(
+    SUITE,
+    "catastrophic regexes",
+    len(REGEXES),
+    "payloads",
+    "the record that meets the regex fails with the reason after the time limit; the others pass; the job succeeds",
+)
 
 
 RECORDS = [
     {"n": 1, "name": "ada", "m": {"k": 1}, "long": "a" * 100_000},
-    {"n": 2, "name": "bob", "m": {"k": 2}, "long": "a" * 100_000, "hostile": True},
+    {
+        "n": 2,
+        "name": "bob",
+        "m": {"k": 2},
+        "long": "a" * 100_000,
+        "hostile": True,
+        "evil": EVIL_VALUE,
+        "pattern": "(a|aa)+$",
+    },
     {"n": 3, "name": "cy", "m": {"k": 3}, "long": "a" * 100_000},
 ]
 
@@ -189,3 +224,29 @@ def test_jexl_payloads(tmp_path: Path) -> None:
         if problem is not None:
             failures.append(problem)
     check(JEXL_CASE, failures)
+
+
+def test_catastrophic_regexes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(javaregex, "MATCH_TIMEOUT_S", 0.2)  # the shipped 2 s, shortened to keep the suite quick
+    failures = []
+    for number, (name, payload) in enumerate(REGEXES.items()):
+        step = payload
+        if "expression" in payload:
+            expression = payload["expression"]
+            step = {
+                "type": "field.evaluate",
+                "params": {
+                    "language": "jexl",
+                    "fields": [{"field": "result", "expression": f"hostile ? ({expression}) : null"}],
+                },
+            }
+        finding, status = _outcome(_flow(step), tmp_path / f"regex{number}")
+        problem = _judge(name, finding, status)
+        if problem is None and finding is not None:
+            problem = f"{name}: refused at validation, but the regex is sound Java: {finding}"
+        failed = COLLECTED.get("failed", [])
+        if problem is None and not any("gave up after" in r["_errorDetails"]["errorMessage"] for r in failed):
+            problem = f"{name}: the record did not fail on the time limit: {[r.get('_errorDetails') for r in failed]}"
+        if problem is not None:
+            failures.append(problem)
+    check(REGEX_CASE, failures)
