@@ -35,6 +35,11 @@ class JavaRegexError(ValueError):
         super().__init__(message)
         self.message, self.offset = message, offset
 
+    @property
+    def reason(self) -> str:
+        """The message without its ``invalid regex:`` lead, for callers that already say it is a regex."""
+        return self.message.removeprefix("invalid regex: ")
+
 
 def translate_regex(java: str) -> tuple[str, list[int]]:
     """Java regex → Python: named groups, ``\\k<name>``, ``\\Q…\\E``, ``\\z``, Unicode ``\\p{…}``; with each char's

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from dataflow import jsonio
+from dataflow.javaregex import JavaRegexError, compile_regex
 from dataflow.resources import schemas_dir
 
 _JSON_TYPES = {
@@ -45,13 +46,28 @@ def dataflow_validator() -> Draft202012Validator:
 _validators: dict[int, Draft202012Validator] = {}
 
 
+def _is_java_regex(instance: object) -> bool:
+    if isinstance(instance, str):
+        compile_regex(instance)
+    return True
+
+
+@cache
+def format_checker() -> FormatChecker:
+    """jsonschema's formats, except that ``regex`` means a Java regex (IdentitySync's engine is Java: a flow's
+    ``(?<name>...)`` or ``\\p{L}`` is valid there, and the engine translates it)."""
+    checker = FormatChecker()
+    checker.checks("regex", raises=JavaRegexError)(_is_java_regex)
+    return checker
+
+
 def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
     """A compiled validator per schema object (schemas are loaded once and cached by the registry)."""
     key = id(schema)
     validator = _validators.get(key)
     if validator is None:
         Draft202012Validator.check_schema(schema)
-        validator = _validators[key] = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = _validators[key] = Draft202012Validator(schema, format_checker=format_checker())
     return validator
 
 
@@ -94,6 +110,10 @@ def _explain(error: ValidationError, noun: str) -> Iterator[SchemaProblem]:
         return
     if secret:
         yield SchemaProblem(path, f"{where}the value does not meet '{error.validator}' {shown}")
+        return
+    if error.validator == "format" and isinstance(error.cause, JavaRegexError):
+        cause = error.cause
+        yield SchemaProblem(path, f"{where}{shown} is not a valid regex: {cause.reason} at offset {cause.offset}")
         return
     yield SchemaProblem(path, f"{where}{error.message}")
 

@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 from dataflow.component import Component, FileStep, ParamProblem, Reader
 from dataflow.errors import FatalError, RecordError
 from dataflow.files import FileRef
+from dataflow.javaregex import JavaRegexError, Pattern, compile_regex
 from dataflow.runtime.context import JobContext
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -68,14 +69,14 @@ def check_regex(params: dict[str, Any]) -> Iterator[ParamProblem]:
     regex = params.get("fileNameRegex")
     if isinstance(regex, str) and "${" not in regex:
         try:
-            re.compile(regex)
-        except re.error as problem:
-            yield ParamProblem(("fileNameRegex",), f"not a valid regular expression: {problem.msg}", problem.pos)
+            compile_regex(regex)
+        except JavaRegexError as problem:
+            yield ParamProblem(("fileNameRegex",), f"not a valid regex: {problem.reason}", problem.offset)
 
 
 @dataclass(frozen=True)
 class FileSelection:
-    pattern: re.Pattern[str]
+    pattern: Pattern  # a Java regex, as IdentitySync's are (named groups, \\Q...\\E, \\p{...})
     sort_by: str = "time"
     descending: bool = False
     since: datetime | None = None  # None: every file (a full extract, or a reader without the delta rule)
@@ -83,7 +84,7 @@ class FileSelection:
     @classmethod
     def from_params(cls, params: dict[str, Any], job: JobContext | None, delta: bool = True) -> FileSelection:
         return cls(
-            pattern=re.compile(params.get("fileNameRegex") or ".*"),
+            pattern=compile_regex(params.get("fileNameRegex") or ".*"),
             sort_by=params.get("sortBy", "time"),
             descending=str(params.get("sortOrder", "ASC")).upper() == "DESC",
             since=job.delta_since if (delta and job is not None and not job.full_extract) else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ import pytest
 from dataflow.errors import FatalError
 from dataflow.files import FileRef
 from dataflow.testing import build_component, drive, read_all
+from dataflow.validation import validate_text
+from tests.helpers import registry
 
 
 def _files(directory: Path, names: list[str]) -> None:
@@ -118,3 +121,26 @@ def test_a_killed_writers_part_file_is_not_read_by_the_next_flow(tmp_path: Path)
     (target / ".report.csv.ab12cd34.part").write_text("UID\nhalf")  # what a SIGKILL mid-copy leaves
     found = read_all(build_component("datasource.read.file", {"path": str(target)}, tmp_path / "w2"))
     assert [f.name for f in found] == written == ["report.csv"]
+
+
+@pytest.mark.parametrize(
+    ("regex", "selected"),
+    [
+        (r"(?<day>\d{8})_accounts\.csv", ["20261204_accounts.csv"]),  # a Java named group
+        (r"\Qaccounts.v2\E.*", ["accounts.v2.csv"]),  # Java quoting: the dot is a dot
+        (r"\p{L}+\.csv", ["Émile.csv"]),  # a Unicode letter class
+    ],
+)
+def test_file_name_regexes_are_java_regexes(tmp_path: Path, regex: str, selected: list[str]) -> None:
+    _files(tmp_path / "in", ["20261204_accounts.csv", "accounts.v2.csv", "accountsXv2.csv", "Émile.csv"])
+    params = {"path": str(tmp_path / "in"), "fileNameRegex": regex, "sortBy": "name"}
+    assert [f.name for f in read_all(build_component("datasource.read.file", params, tmp_path / "w"))] == selected
+
+
+def test_a_bad_file_name_regex_is_a_finding_with_the_reason(tmp_path: Path) -> None:
+    flow = {
+        "name": "x",
+        "steps": [{"id": "r", "type": "datasource.read.file", "params": {"path": "in", "fileNameRegex": "a[b"}}],
+    }
+    [finding] = validate_text(json.dumps(flow, indent=2), "flow.json", registry=registry()).diagnostics
+    assert "param 'fileNameRegex'" in finding.format() and "unterminated character set at offset 1" in finding.format()
