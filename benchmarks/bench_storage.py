@@ -47,11 +47,8 @@ FAST = {"maxRetries": 2, "retryBackoffMs": 100}
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as source:
-        while block := source.read(MB):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(source, "sha256").hexdigest()
 
 
 class Case:
