@@ -4,7 +4,7 @@ Why: the engine's per-record overhead (batching, counters, routing, file steps) 
 what the work itself costs, and its memory must not grow with the job. So the same work is done twice,
 once by the engine and once by the plainest Python loop over the same libraries (``csv`` and dicts), and
 the two are compared for records/s and peak RSS. Each measurement runs in a fresh interpreter so that
-``ru_maxrss`` belongs to that run alone.
+its peak RSS (``VmHWM``, see ``benchmarks/memory.py``) belongs to that run alone.
 
 Run from the repository root::
 
@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.accounts import WIDE_COLUMNS, WIDE_VERSION, write_wide_csv
+from benchmarks.memory import peak_rss_kib
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = ROOT / "benchmarks" / "data"
@@ -210,10 +210,10 @@ def file_digest(path: Path) -> tuple[str, int]:
 
 
 def child(mode: str, input_path: Path, records: int, work: Path) -> dict[str, Any]:
-    """One measurement; the output is hashed and counted after the clock and ``ru_maxrss`` are read."""
+    """One measurement; the output is hashed and counted after the clock and the peak RSS are read."""
     runner = run_engine if mode == "engine" else run_baseline
     result = runner(input_path, records, work)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    peak_kib = peak_rss_kib()
     sha256, rows = file_digest(result.pop("output"))
     if rows != records:
         raise SystemExit(f"{mode} wrote {rows} rows, expected {records}")

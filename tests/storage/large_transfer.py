@@ -1,7 +1,8 @@
 """Child process of ``test_large_objects``: one file up through a store's writer and back through its reader.
 
-Run in a fresh interpreter so that its peak RSS (``ru_maxrss``) is the transfer's own and nothing the test session
-allocated before. Prints one JSON line: the peak RSS and the SHA-256 and size of the file read back.
+Run in a fresh interpreter so that its peak RSS (``VmHWM``: ``benchmarks/memory.py`` says why not ``ru_maxrss``)
+is the transfer's own and nothing the test session allocated before. Prints one JSON line: the peak RSS and the
+SHA-256 and size of the file read back.
 
     python -m tests.storage.large_transfer WRITE_TYPE READ_TYPE PARAMS_JSON SOURCE WORK
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
 import sys
 from pathlib import Path
 
+from benchmarks.memory import peak_rss_kib
 from dataflow.files import FileRef
 from dataflow.testing import build_component, drive, read_all
 
@@ -34,7 +35,7 @@ def main(argv: list[str]) -> int:
         print(json.dumps({"error": f"write: emitted {len(emitted)}, rejected {rejected!r:.500}"}))
         return 1
     [back] = read_all(build_component(read_type, params, Path(work) / "r"))
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
+    peak_kib = peak_rss_kib()
     print(json.dumps({"peakRssMiB": peak_kib / 1024, "sha256": sha256_of(back.path), "size": back.size}))
     return 0
 
