@@ -12,6 +12,8 @@ schemas use no keyword draft-07 lacks, and the build checks the result against t
   whole-value variable takes the value's type), so flows such as flows/silverpop/*.json check cleanly unfilled.
 - In draft-07 keywords beside a ``$ref`` are ignored, so such a ``$ref`` moves into ``allOf`` to keep the
   description next to it.
+- ``format: regex`` is left out: flows hold Java regexes (``\\Q...\\E``, possessive quantifiers), which an editor
+  checking ECMAScript syntax would flag wrongly; ``dataflow validate`` checks them as Java.
 """
 
 from __future__ import annotations
@@ -78,6 +80,8 @@ def _convert(node: Any) -> Any:
     if not isinstance(node, dict):
         return node
     node = {key: _convert(value) for key, value in node.items()}
+    if node.get("format") == "regex":
+        del node["format"]
     if "$defs" in node:
         node["definitions"] = node.pop("$defs")
     if isinstance(node.get("$ref"), str):

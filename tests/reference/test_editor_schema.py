@@ -144,3 +144,11 @@ def test_shipped_test_files_match_the_test_file_schema(capsys: pytest.CaptureFix
         data, _ = read_document(path)
         assert list(Draft7Validator(schema).iter_errors(data)) == [], path
     assert list(Draft7Validator(schema).iter_errors({"flow": "x", "tests": [{"name": "a", "feeed": {}}]}))
+
+
+def test_java_regexes_are_not_judged_as_ecmascript(validator: Draft7Validator) -> None:
+    """An editor would read ``format: regex`` as ECMAScript; flows hold Java regexes, which validate checks."""
+    java_only = {"path": "in", "fileNameRegex": r"\Qexport.v2\E.*+"}
+    flow = {"name": "v", "steps": [{"id": "r", "type": "datasource.read.file", "params": java_only}]}
+    assert rejected(validator, flow) == set()
+    assert '"format": "regex"' not in json.dumps(validator.schema)
