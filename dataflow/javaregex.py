@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 import regex
@@ -200,14 +201,31 @@ _REPEATS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
 _BACKREFERENCES = frozenset({"GROUPREF", "GROUPREF_EXISTS", "GROUPREF_IGNORE", "GROUPREF_LOC_IGNORE"})
 
 
+@lru_cache(maxsize=256)
+def _parsed(translated: str) -> Any:
+    """``re``'s parse tree of a translated pattern, or None when ``re`` cannot read it (or its private parser
+    moved): the one place the shape of a pattern is read from."""
+    try:
+        return re._parser.parse(translated, re.ASCII)  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
 def can_backtrack_exponentially(translated: str) -> bool:
     """Whether the pattern has a shape that can take exponential time: nested or alternating repetition, or a
     backreference. A pattern ``re`` cannot parse counts as risky too (it goes to ``regex``, which may read it)."""
-    try:
-        parsed = re._parser.parse(translated, re.ASCII)  # type: ignore[attr-defined]
-    except Exception:  # re cannot read it, or the private parser moved: take the guarded path
+    parsed = _parsed(translated)
+    return parsed is None or _risky(parsed, inside_repeat=False)
+
+
+def can_match_empty_and_text(pattern: Pattern) -> bool:
+    """Whether the pattern matches both the empty string and some text (``a*``): Java's ``replaceAll`` and Python's
+    ``sub`` then disagree about the empty matches. Unknown (unparseable) counts as yes, the safe reading."""
+    parsed = _parsed(pattern.pattern)
+    if parsed is None:
         return True
-    return _risky(parsed, inside_repeat=False)
+    low, high = parsed.getwidth()
+    return low == 0 and high > 0
 
 
 def _risky(items: Any, inside_repeat: bool) -> bool:

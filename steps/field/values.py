@@ -19,7 +19,7 @@ from dataflow.errors import RecordError
 from dataflow.fieldpath import MISSING, compile_getter, compile_setter, parse
 from dataflow.javadate import PatternError, compile_pattern
 from dataflow.javadate_parse import compile_parser, zone_named
-from dataflow.javaregex import JavaRegexError, Pattern, compile_regex, translate_replacement
+from dataflow.javaregex import JavaRegexError, can_match_empty_and_text, compile_regex, translate_replacement
 from dataflow.runtime.context import StepContext
 
 Substitute = Callable[[str], str]
@@ -34,14 +34,6 @@ class _Bad(ValueError):
 
 
 # ------------------------------------------------------------------------------------------ field.replace
-
-
-def _can_match_empty_and_text(pattern: Pattern) -> bool:
-    try:
-        low, high = re._parser.parse(pattern.pattern, re.ASCII).getwidth()  # type: ignore[attr-defined]
-    except Exception:  # a private API: if it moves, skipping empty matches is the safe reading
-        return True
-    return low == 0 and high > 0
 
 
 def compile_substitution(item: dict[str, Any]) -> Substitute:
@@ -59,7 +51,7 @@ def compile_substitution(item: dict[str, Any]) -> Substitute:
         template, literal = translate_replacement(item.get("replacement", ""), pattern)
     except JavaRegexError as bad:
         raise _Bad("replacement", bad.message, bad.offset) from None
-    if not _can_match_empty_and_text(pattern):
+    if not can_match_empty_and_text(pattern):
         return partial(pattern.sub, template)
     if literal is None:
         return partial(pattern.sub, lambda m: m.expand(template) if m.end() > m.start() else "")

@@ -40,7 +40,7 @@ from dataflow.component import ParamProblem
 from dataflow.errors import FatalError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.storage.remote import RemoteFile, StoreReader, StoreStep, StoreWriter, Vanished, check_regex
+from steps.storage.remote import RemoteFile, StoreReader, StoreStep, StoreWriter, Vanished
 from steps.storage.transfer import Retrying, download_resuming, upload_parts
 
 MEGABYTE = 1 << 20
@@ -83,7 +83,6 @@ class _AzureStep(StoreStep):
 
     @classmethod
     def check_params(cls, params: dict[str, Any]) -> Any:
-        yield from check_regex(params)
         yield from cls.check_credentials(params)
 
     @classmethod

@@ -32,10 +32,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from dataflow.component import Component, FileStep, ParamProblem, Reader
+from dataflow.component import Component, FileStep, Reader
 from dataflow.errors import FatalError, RecordError
 from dataflow.files import FileRef
-from dataflow.javaregex import JavaRegexError, Pattern, compile_regex
+from dataflow.javaregex import Pattern, compile_regex
 from dataflow.runtime.context import JobContext
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -62,16 +62,6 @@ def remote_name(name: str, store: str = "the server") -> str:
     if base in ("", ".", "..") or _CONTROL.search(base):
         raise RecordError(f"file name {name!r} cannot be used on {store}", fileName=name)
     return base
-
-
-def check_regex(params: dict[str, Any]) -> Iterator[ParamProblem]:
-    """``fileNameRegex`` compiles (unless it holds a placeholder rendered later)."""
-    regex = params.get("fileNameRegex")
-    if isinstance(regex, str) and "${" not in regex:
-        try:
-            compile_regex(regex)
-        except JavaRegexError as problem:
-            yield ParamProblem(("fileNameRegex",), f"not a valid regex: {problem.reason}", problem.offset)
 
 
 @dataclass(frozen=True)
@@ -115,13 +105,10 @@ class FileSelection:
 
 class StoreStep(Component):
     """What every store's reader and writer share: a connection (session, client) opened on first use and
-    closed once, ``fileNameRegex`` checked at load time, and trace lines under the step's id."""
+    closed once, and trace lines under the step's id (``fileNameRegex`` is checked as a Java regex by the
+    params schemas' ``format: regex``)."""
 
     _connection: Any = None
-
-    @classmethod
-    def check_params(cls, params: dict[str, Any]) -> Iterable[ParamProblem]:
-        return check_regex(params)
 
     def close(self) -> None:
         connection, self._connection = self._connection, None

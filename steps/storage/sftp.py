@@ -29,7 +29,7 @@ from dataflow.component import ParamProblem
 from dataflow.errors import FatalError, RecordError
 from dataflow.files import FileRef
 from dataflow.runtime.context import StepContext
-from steps.storage.remote import RemoteFile, StoreReader, StoreStep, StoreWriter, Vanished, check_regex
+from steps.storage.remote import RemoteFile, StoreReader, StoreStep, StoreWriter, Vanished
 from steps.storage.sftp_session import Endpoint, RemoteError, SftpSession, join
 from steps.storage.ssh_keys import HostKeyTrust, check_host_key_params, describe_key, load_client_key
 
@@ -49,7 +49,6 @@ class _SftpStep(StoreStep):
             yield ParamProblem((), "set password or privateKey: the server needs one of them to log in")
         if params.get("passphrase") and not params.get("privateKey"):
             yield ParamProblem(("passphrase",), "passphrase is only used to decrypt privateKey, which is not set")
-        yield from check_regex(params)
         # The validating process's environment decides whether a site-wide known_hosts file stands in.
         for name, message in check_host_key_params(params, os.environ):
             yield ParamProblem((name,) if name else (), message)

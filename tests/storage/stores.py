@@ -12,6 +12,13 @@ from tests.storage.service import AzureStandIn, FtpStandIn, S3StandIn
 
 PREFIX = "data/"  # S3 and Azure areas keep their files under this prefix, to exercise prefixes too
 
+STEP_TYPES = {  # store kind -> (reader type, writer type)
+    "s3": ("datasource.read.amazon.s3", "datasource.write.amazon.s3"),
+    "azure": ("datasource.read.azure.blob", "datasource.write.azure.blob"),
+    "ftp": ("datasource.read.ftp", "datasource.write.ftp"),
+    "ftps": ("datasource.read.ftp", "datasource.write.ftp"),
+}
+
 
 @dataclass
 class Store:

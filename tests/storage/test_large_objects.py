@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.storage.stores import Store
+from tests.storage.stores import STEP_TYPES, Store
 
 pytestmark = pytest.mark.slow
 
@@ -28,13 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(params=["s3", "azure", "ftp"])
 def store(request: pytest.FixtureRequest) -> Store:
-    kind = request.param
-    types = {
-        "s3": ("datasource.read.amazon.s3", "datasource.write.amazon.s3"),
-        "azure": ("datasource.read.azure.blob", "datasource.write.azure.blob"),
-        "ftp": ("datasource.read.ftp", "datasource.write.ftp"),
-    }[kind]
-    return Store(kind, request.getfixturevalue(kind), *types)
+    return Store(request.param, request.getfixturevalue(request.param), *STEP_TYPES[request.param])
 
 
 def big_file(path: Path, megabytes: int) -> str:

@@ -19,20 +19,12 @@ from dataflow.errors import FatalError, JobKilled
 from dataflow.files import FileRef
 from dataflow.testing import build_component, drive, read_all
 from tests.storage.service import FAST
-from tests.storage.stores import Store
+from tests.storage.stores import STEP_TYPES, Store
 
 
 @pytest.fixture(params=["s3", "azure", "ftp", "ftps"])
 def store(request: pytest.FixtureRequest) -> Store:
-    kind = request.param
-    stand_in = request.getfixturevalue(kind)
-    types = {
-        "s3": ("datasource.read.amazon.s3", "datasource.write.amazon.s3"),
-        "azure": ("datasource.read.azure.blob", "datasource.write.azure.blob"),
-        "ftp": ("datasource.read.ftp", "datasource.write.ftp"),
-        "ftps": ("datasource.read.ftp", "datasource.write.ftp"),
-    }[kind]
-    return Store(kind, stand_in, *types)
+    return Store(request.param, request.getfixturevalue(request.param), *STEP_TYPES[request.param])
 
 
 def read(store: Store, params: dict[str, Any], work: Path, **job: Any) -> list[FileRef]:
